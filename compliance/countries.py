@@ -1,0 +1,39 @@
+"""Country names and codes to ISO 3166 alpha-2, through rigour's territory table."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rigour.territories import lookup_territory
+
+# Names seen in US list files that the territory table does not resolve on its own.
+_EXTRA = {
+    "korea, north": "KP",
+    "korea, south": "KR",
+    "burma": "MM",
+    "region: crimea": "UA",
+    "region: gaza": "PS",
+    "undetermined": "",
+}
+
+
+@lru_cache(maxsize=8192)
+def to_iso2(text: str | None) -> str | None:
+    """Return the ISO alpha-2 code (upper case) for a country name or code, else ``None``.
+
+    Sub-national territories map to their country: "Crimea" -> "UA". Hong Kong stays "HK"
+    and Macau "MO" here; treating HK as CN is a rule's decision, not the data's.
+    """
+    if text is None:
+        return None
+    cleaned = text.strip().strip(".").strip()
+    if not cleaned:
+        return None
+    extra = _EXTRA.get(cleaned.lower())
+    if extra is not None:
+        return extra or None
+    territory = lookup_territory(cleaned)
+    if territory is None:
+        return None
+    code: str = territory.code
+    return code.split("-", 1)[0].upper()

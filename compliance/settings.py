@@ -1,0 +1,67 @@
+"""Settings from ``COMPLIANCE_*`` environment variables, read once through :func:`get_settings`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "compliance"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMPLIANCE_", extra="ignore")
+
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Directory for the default SQLite database and caches.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Default: a SQLite file in `home`. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    load_demo_list: bool = Field(
+        default=True,
+        description="Load the bundled demo list into an empty database on first use.",
+    )
+
+    # Official list downloads (`compliance lists update`). Configurable so that tests and
+    # air-gapped mirrors can point them elsewhere.
+    csl_url: str = (
+        "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv"
+    )
+    ofac_sdn_url: str = (
+        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.CSV"
+    )
+    ofac_alt_url: str = (
+        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ALT.CSV"
+    )
+    ofac_add_url: str = (
+        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADD.CSV"
+    )
+    ofac_comments_url: str = (
+        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_COMMENTS.CSV"
+    )
+    download_timeout_seconds: float = 120.0
+    download_max_bytes: int = 512 * 1024 * 1024
+    # A new official version with fewer than this share of the active version's entries is
+    # refused as a probable truncation (override with --allow-shrink).
+    min_entry_ratio: float = 0.5
+
+    actor: str = Field(default="cli", description="Who is recorded in the audit log.")
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'compliance.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
