@@ -1,0 +1,338 @@
+"""The ``compliance`` command. Thin: parse arguments, call a service, render the result."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from compliance.errors import ComplianceError
+from compliance.settings import Settings, get_settings
+from compliance.store.database import Database, open_database
+
+app = typer.Typer(
+    help="Export-control and sanctions screening for AI-compute providers.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+lists_app = typer.Typer(
+    help="Restricted-party lists: load, update, status, diff.", no_args_is_help=True
+)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
+app.add_typer(lists_app, name="lists")
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn ComplianceError into a one-line message on stderr and its exit code."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ComplianceError as exc:
+            err.print(f"[bold red]error[/]: {exc.message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+def _db() -> Database:
+    return open_database(_settings(), actor=_settings().actor)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+# --------------------------------------------------------------------------------- lists
+@lists_app.command("load")
+@handle_errors
+def lists_load(
+    files: Annotated[list[Path], typer.Argument(help="The list file(s); OFAC: sdn + alt + add.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="csl|ofac|un|ftm|custom|nsfreg|dpl (default: detect)"),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Source name (default from the format).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load list files as a new version of their source (only if the content changed)."""
+    from compliance.lists.service import ListService
+
+    db = _db()
+    result = ListService(db.sessions, actor=_settings().actor).load(files, fmt=fmt, source=source)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    if result.status == "unchanged":
+        out.print(
+            f"{result.source}: unchanged; the content equals active version {result.seq} "
+            f"({result.content_sha256[:19]}...); no new version."
+        )
+    elif result.status == "reactivated":
+        out.print(
+            f"{result.source}: content equals earlier version {result.seq}; re-activated it "
+            f"(was version {result.previous_seq})."
+        )
+    else:
+        out.print(
+            f"{result.source}: loaded version {result.seq} ({result.format}, "
+            f"{result.content_sha256[:19]}...): {result.entry_count} entries, "
+            f"{result.alias_count} aliases, {result.address_count} addresses."
+        )
+        if result.diff_counts:
+            c = result.diff_counts
+            out.print(
+                f"  against version {result.previous_seq}: +{c['added']} added, "
+                f"-{c['removed']} removed, ~{c['changed']} changed, {c['unchanged']} unchanged."
+            )
+    for problem in result.problems:
+        line = f" (line {problem['line']})" if problem.get("line") else ""
+        out.print(
+            f"  [yellow]note[/] {problem['kind']} x{problem['count']}{line}: {problem['message']}",
+            highlight=False,
+        )
+
+
+@lists_app.command("status")
+@handle_errors
+def lists_status(as_json: JsonOpt = False) -> None:
+    """Each source's active version, content hash, load time and counts."""
+    from compliance.lists.service import ListService
+
+    rows = ListService(_db().sessions).status()
+    if as_json:
+        _print_json([r.to_dict() for r in rows])
+        return
+    table = Table(
+        "source",
+        "format",
+        "active",
+        "versions",
+        "sha256",
+        "loaded at (UTC)",
+        "published",
+        "entries",
+        "aliases",
+        "addresses",
+        "notes",
+    )
+    for r in rows:
+        table.add_row(
+            r.source,
+            r.format,
+            str(r.active_seq) if r.active_seq else "[red]none[/]",
+            str(r.versions),
+            (r.content_sha256 or "")[7:19],
+            r.loaded_at.strftime("%Y-%m-%d %H:%M:%S") if r.loaded_at else "",
+            r.published or "",
+            str(r.entry_count),
+            str(r.alias_count),
+            str(r.address_count),
+            str(r.problems) if r.problems else "",
+        )
+    out.print(table)
+
+
+@lists_app.command("diff")
+@handle_errors
+def lists_diff(
+    source: Annotated[str, typer.Argument(help="Source name, as in `lists status`.")],
+    from_seq: Annotated[int | None, typer.Option("--from", help="Older version number.")] = None,
+    to_seq: Annotated[
+        int | None, typer.Option("--to", help="Newer version (default: active).")
+    ] = None,
+    as_json: JsonOpt = False,
+    limit: Annotated[int, typer.Option(help="Rows per section in the table view.")] = 50,
+) -> None:
+    """Added, removed and changed entries between two versions (by stable key and content hash)."""
+    from compliance.lists.service import ListService
+
+    diff = ListService(_db().sessions).diff(source, from_seq, to_seq)
+    if as_json:
+        _print_json(diff.to_dict())
+        return
+    meta = diff.meta
+    c = diff.counts()
+    out.print(
+        f"{source}: version {meta['from']['version']} -> {meta['to']['version']}: "
+        f"+{c['added']} added, -{c['removed']} removed, ~{c['changed']} changed, "
+        f"{c['unchanged']} unchanged"
+    )
+    table = Table("change", "key", "name", "fields / hash")
+    for e in diff.added[:limit]:
+        table.add_row("[green]added[/]", e.key, e.name, e.content_hash[7:19])
+    for e in diff.removed[:limit]:
+        table.add_row("[red]removed[/]", e.key, e.name, e.content_hash[7:19])
+    for ch in diff.changed[:limit]:
+        table.add_row("[yellow]changed[/]", ch.key, ch.name, ", ".join(ch.fields))
+    if table.row_count:
+        out.print(table)
+    hidden = sum(max(0, n - limit) for n in (c["added"], c["removed"], c["changed"]))
+    if hidden:
+        out.print(f"({hidden} more rows; use --json for all)")
+
+
+@lists_app.command("update")
+@handle_errors
+def lists_update(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="us-csl, us-ofac-sdn (default: all)")
+    ] = None,
+    allow_shrink: Annotated[
+        bool, typer.Option(help="Accept a new file much smaller than the active version.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Download the official list files (URLs from COMPLIANCE_*_URL) and load them."""
+    from compliance.lists.service import ListService
+    from compliance.lists.update import official_sources, update_source
+
+    settings = _settings()
+    service = ListService(_db().sessions, actor=settings.actor)
+    names = source or sorted(official_sources(settings))
+    results = []
+    failed = False
+    for name in names:
+        try:
+            result = update_source(service, settings, name, allow_shrink=allow_shrink)
+        except ComplianceError as exc:
+            failed = True
+            err.print(f"[bold red]{name}: not updated[/]: {exc.message}", highlight=False)
+            results.append({"source": name, "status": "failed", "error": exc.message})
+            continue
+        results.append(result.to_dict())
+        if not as_json:
+            out.print(
+                f"{name}: {result.status}, version {result.seq}, {result.entry_count} entries"
+            )
+    if as_json:
+        _print_json(results)
+    if failed:
+        raise typer.Exit(3)
+
+
+@lists_app.command("activate")
+@handle_errors
+def lists_activate(
+    source: Annotated[str, typer.Argument()],
+    version: Annotated[int, typer.Option("--version", help="Version number to make active.")],
+) -> None:
+    """Make an earlier (or later) version of a source the active one."""
+    from compliance.lists.service import ListService
+
+    ListService(_db().sessions, actor=_settings().actor).activate(source, version)
+    out.print(f"{source}: version {version} is now active.")
+
+
+@lists_app.command("deactivate")
+@handle_errors
+def lists_deactivate(source: Annotated[str, typer.Argument()]) -> None:
+    """Stop screening against a source (its versions are kept; `activate` brings it back)."""
+    from compliance.lists.service import ListService
+
+    ListService(_db().sessions, actor=_settings().actor).deactivate(source)
+    out.print(f"{source}: no active version; it is not screened against.")
+
+
+# --------------------------------------------------------------------------------- audit
+@audit_app.command("verify")
+@handle_errors
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain; exit 3 if any row does not verify."""
+    from compliance.store.audit import verify_chain
+
+    with _db().sessions() as session:
+        report = verify_chain(session)
+    if report.ok:
+        out.print(f"audit log OK: {report.rows} rows, hash chain verified.")
+        return
+    err.print(f"[bold red]audit log BROKEN[/] at seq {report.first_bad_seq}: {report.problem}")
+    raise typer.Exit(3)
+
+
+@audit_app.command("tail")
+@handle_errors
+def audit_tail(n: Annotated[int, typer.Option("-n")] = 20, as_json: JsonOpt = False) -> None:
+    """The last N audit events."""
+    from sqlalchemy import select
+
+    from compliance.store.tables import AuditEvent
+
+    with _db().sessions() as session:
+        rows = list(
+            reversed(
+                session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(n)).all()
+            )
+        )
+        data: list[dict[str, Any]] = [
+            {
+                "seq": r.seq,
+                "at": r.at.isoformat(),
+                "actor": r.actor,
+                "action": r.action,
+                "subject": r.subject,
+                "outcome": r.outcome,
+                "details": r.details,
+            }
+            for r in rows
+        ]
+    if as_json:
+        _print_json(data)
+        return
+    table = Table("seq", "at", "actor", "action", "subject", "outcome")
+    for d in data:
+        table.add_row(
+            str(d["seq"]), str(d["at"])[:19], d["actor"], d["action"], d["subject"], d["outcome"]
+        )
+    out.print(table)
+
+
+# ------------------------------------------------------------------------------------ db
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade() -> None:
+    """Bring the schema to the newest revision (also done automatically on first use)."""
+    from compliance.store.session import ensure_schema, head_revision, make_engine
+
+    engine = make_engine(_settings().effective_database_url)
+    ran = ensure_schema(engine)
+    out.print(f"schema at {head_revision()}" + (" (upgraded)" if ran else " (already current)"))
+
+
+@db_app.command("current")
+@handle_errors
+def db_current() -> None:
+    """Print the database URL (password hidden) and its schema revision."""
+    from compliance.store.session import current_revision, make_engine
+
+    engine = make_engine(_settings().effective_database_url)
+    out.print(f"{engine.url.render_as_string(hide_password=True)}: {current_revision(engine)}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,205 @@
+"""Repositories: queries and writes in the caller's session. Nothing here commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from compliance.errors import UnknownSourceError, UnknownVersionError
+from compliance.lists.versions import EntrySummary
+from compliance.model import (
+    Address,
+    Alias,
+    AliasKind,
+    EntityType,
+    Identifier,
+    ListEntry,
+    Outcome,
+)
+from compliance.store.tables import ListAliasRow, ListEntryRow, ListSource, ListVersion
+
+
+def entry_to_row(entry: ListEntry, version_id: int) -> dict[str, Any]:
+    data = entry.to_dict()
+    return {
+        "version_id": version_id,
+        "key": entry.key,
+        "list_code": entry.list_code,
+        "primary_name": entry.name,
+        "entity_type": entry.entity_type.value,
+        "programs": data["programs"],
+        "countries": data["countries"],
+        "nationalities": data["nationalities"],
+        "addresses": data["addresses"],
+        "identifiers": data["identifiers"],
+        "dates_of_birth": data["dates_of_birth"],
+        "title": entry.title,
+        "license_requirement": entry.license_requirement,
+        "license_policy": entry.license_policy,
+        "federal_register": entry.federal_register,
+        "start_date": entry.start_date,
+        "end_date": entry.end_date,
+        "remarks": entry.remarks,
+        "source_url": entry.source_url,
+        "declared_outcome": data["declared_outcome"],
+        "extra": data["extra"],
+        "content_hash": entry.content_hash,
+    }
+
+
+def row_to_entry(row: ListEntryRow, aliases: Iterable[ListAliasRow]) -> ListEntry:
+    """Rebuild the loader's ListEntry; its content_hash equals the stored one."""
+    return ListEntry(
+        key=row.key,
+        name=row.primary_name,
+        entity_type=EntityType(row.entity_type),
+        list_code=row.list_code,
+        aliases=tuple(Alias(a.name, AliasKind(a.kind)) for a in aliases),
+        programs=tuple(row.programs),
+        countries=tuple(row.countries),
+        addresses=tuple(Address(**a) for a in row.addresses),
+        identifiers=tuple(Identifier(**i) for i in row.identifiers),
+        dates_of_birth=tuple(row.dates_of_birth),
+        nationalities=tuple(row.nationalities),
+        title=row.title,
+        license_requirement=row.license_requirement,
+        license_policy=row.license_policy,
+        federal_register=row.federal_register,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        remarks=row.remarks,
+        source_url=row.source_url,
+        declared_outcome=Outcome(row.declared_outcome) if row.declared_outcome else None,
+        extra=tuple(sorted(row.extra.items())),
+    )
+
+
+class ListRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- sources -----------------------------------------------------------------------
+    def sources(self) -> Sequence[ListSource]:
+        return self.session.scalars(select(ListSource).order_by(ListSource.name)).all()
+
+    def source(self, name: str) -> ListSource:
+        found = self.session.scalar(select(ListSource).where(ListSource.name == name))
+        if found is None:
+            known = ", ".join(s.name for s in self.sources()) or "none loaded yet"
+            raise UnknownSourceError(f"no list source named {name!r} (known: {known})")
+        return found
+
+    def get_or_create_source(self, name: str, fmt: str, now: datetime) -> ListSource:
+        found = self.session.scalar(select(ListSource).where(ListSource.name == name))
+        if found is None:
+            found = ListSource(name=name, format=fmt, created_at=now)
+            self.session.add(found)
+            self.session.flush()
+        return found
+
+    # -- versions ----------------------------------------------------------------------
+    def versions(self, source: ListSource) -> Sequence[ListVersion]:
+        return self.session.scalars(
+            select(ListVersion).where(ListVersion.source_id == source.id).order_by(ListVersion.seq)
+        ).all()
+
+    def version(self, source: ListSource, seq: int) -> ListVersion:
+        found = self.session.scalar(
+            select(ListVersion).where(ListVersion.source_id == source.id, ListVersion.seq == seq)
+        )
+        if found is None:
+            raise UnknownVersionError(f"{source.name} has no version {seq}")
+        return found
+
+    def active_version(self, source: ListSource) -> ListVersion | None:
+        return self.session.scalar(
+            select(ListVersion).where(ListVersion.source_id == source.id, ListVersion.is_active)
+        )
+
+    def active_versions(self) -> Sequence[ListVersion]:
+        return self.session.scalars(
+            select(ListVersion).where(ListVersion.is_active).order_by(ListVersion.source_id)
+        ).all()
+
+    def version_by_hash(self, source: ListSource, sha: str) -> ListVersion | None:
+        return self.session.scalar(
+            select(ListVersion).where(
+                ListVersion.source_id == source.id, ListVersion.content_sha256 == sha
+            )
+        )
+
+    def next_seq(self, source: ListSource) -> int:
+        current = self.session.scalar(
+            select(func.max(ListVersion.seq)).where(ListVersion.source_id == source.id)
+        )
+        return 1 if current is None else current + 1
+
+    def activate(self, version: ListVersion) -> None:
+        """Make ``version`` its source's only active version."""
+        self.deactivate_source(version.source_id)
+        self.session.execute(
+            update(ListVersion).where(ListVersion.id == version.id).values(is_active=True)
+        )
+        self.session.refresh(version)
+
+    def deactivate_source(self, source_id: int) -> None:
+        self.session.execute(
+            update(ListVersion)
+            .where(ListVersion.source_id == source_id, ListVersion.is_active)
+            .values(is_active=False)
+        )
+        self.session.flush()
+
+    def add_version(self, version: ListVersion, entries: Sequence[ListEntry]) -> None:
+        """Insert a version with all its entries and aliases (bulk, in the caller's session)."""
+        self.session.add(version)
+        self.session.flush()
+        if not entries:
+            return
+        rows = [entry_to_row(e, version.id) for e in entries]
+        ids = self.session.scalars(
+            insert(ListEntryRow).returning(ListEntryRow.id, sort_by_parameter_order=True),
+            rows,
+        ).all()
+        alias_rows = [
+            {"entry_id": entry_id, "position": pos, "name": alias.name, "kind": alias.kind.value}
+            for entry_id, entry in zip(ids, entries, strict=True)
+            for pos, alias in enumerate(entry.aliases)
+        ]
+        if alias_rows:
+            self.session.execute(insert(ListAliasRow), alias_rows)
+
+    # -- entries -----------------------------------------------------------------------
+    def summaries(self, version: ListVersion) -> dict[str, EntrySummary]:
+        rows = self.session.execute(
+            select(ListEntryRow.key, ListEntryRow.primary_name, ListEntryRow.content_hash).where(
+                ListEntryRow.version_id == version.id
+            )
+        )
+        return {r.key: EntrySummary(r.key, r.primary_name, r.content_hash) for r in rows}
+
+    def entries(self, version: ListVersion, keys: Iterable[str] | None = None) -> list[ListEntry]:
+        """The version's entries as ListEntry values, in key order (optionally only ``keys``)."""
+        query = select(ListEntryRow).where(ListEntryRow.version_id == version.id)
+        if keys is not None:
+            wanted = list(keys)
+            if not wanted:
+                return []
+            query = query.where(ListEntryRow.key.in_(wanted))
+        rows = self.session.scalars(query.order_by(ListEntryRow.key)).all()
+        aliases: dict[int, list[ListAliasRow]] = {r.id: [] for r in rows}
+        if rows:
+            alias_query = (
+                select(ListAliasRow)
+                .join(ListEntryRow, ListAliasRow.entry_id == ListEntryRow.id)
+                .where(ListEntryRow.version_id == version.id)
+                .order_by(ListAliasRow.entry_id, ListAliasRow.position)
+            )
+            for alias in self.session.scalars(alias_query):
+                if alias.entry_id in aliases:
+                    aliases[alias.entry_id].append(alias)
+        return [row_to_entry(r, aliases[r.id]) for r in rows]
