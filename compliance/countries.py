@@ -13,6 +13,10 @@ _EXTRA = {
     "burma": "MM",
     "region: crimea": "UA",
     "region: gaza": "PS",
+    "region: west bank": "PS",
+    "region: northern gaza": "PS",
+    "region: north gaza": "PS",
+    "jammu and kashmir": "IN",
     "undetermined": "",
 }
 
@@ -29,6 +33,9 @@ def to_iso2(text: str | None) -> str | None:
     cleaned = text.strip().strip(".").strip()
     if not cleaned:
         return None
+    if cleaned.lower().startswith("region:"):
+        region = cleaned[len("region:") :].strip()
+        return _EXTRA.get(f"region: {region.lower()}") or to_iso2(region)
     extra = _EXTRA.get(cleaned.lower())
     if extra is not None:
         return extra or None

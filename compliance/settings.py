@@ -44,9 +44,7 @@ class Settings(BaseSettings):
     ofac_add_url: str = (
         "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADD.CSV"
     )
-    ofac_comments_url: str = (
-        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_COMMENTS.CSV"
-    )
+    ofac_comments_url: str = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_COMMENTS.CSV"
     download_timeout_seconds: float = 120.0
     download_max_bytes: int = 512 * 1024 * 1024
     # A new official version with fewer than this share of the active version's entries is

@@ -55,13 +55,14 @@ def detect_format(paths: Sequence[Path]) -> str:
     names = [p.name.lower() for p in paths]
     first = paths[0]
     head = _head(first)
+    first_line = head.split("\n", 1)[0].replace('"', "").strip().lower()
     if any(n.startswith(("sdn", "cons_", "alt", "add")) and n.endswith(".csv") for n in names):
         return "ofac"
     if head.startswith("<?xml") or head.startswith("<CONSOLIDATED_LIST"):
         return "un"
-    if head.startswith("_id,source,entity_number") or head.startswith("source,entity_number"):
+    if first_line.startswith(("_id,source,entity_number", "source,entity_number")):
         return "csl"
-    if head.startswith('"Name"\t') or head.startswith("Name\tStreet_Address"):
+    if first_line.startswith("name\tstreet_address"):
         return "dpl"
     if head.startswith("{"):
         if '"results"' in head[:200] or '"sources_used"' in head:
@@ -71,7 +72,7 @@ def detect_format(paths: Sequence[Path]) -> str:
         if '"schema"' in head.split("\n", 1)[0]:
             return "ftm"
         return "custom"
-    if head.lower().startswith("id,") or ",name" in head.split("\n", 1)[0].lower():
+    if first_line.startswith("id,") or ",name" in first_line:
         return "custom"
     raise BadInputError(
         f"{first}: cannot tell the list format from the file; pass --format "
