@@ -31,8 +31,9 @@ app.add_typer(lists_app, name="lists")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 
-out = Console()
-err = Console(stderr=True)
+# Piped or captured output gets a wide, stable layout instead of an 80-column squeeze.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -108,24 +108,48 @@ class ListEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready, deterministic view of the entry (enums as their values)."""
-        data = asdict(self)
-        data["entity_type"] = self.entity_type.value
-        data["aliases"] = [{"name": a.name, "kind": a.kind.value} for a in self.aliases]
-        data["declared_outcome"] = (
-            self.declared_outcome.value if self.declared_outcome is not None else None
-        )
-        data["extra"] = dict(self.extra)
-        return data
+        return {
+            "key": self.key,
+            "name": self.name,
+            "entity_type": self.entity_type.value,
+            "list_code": self.list_code,
+            "aliases": [{"name": a.name, "kind": a.kind.value} for a in self.aliases],
+            "programs": list(self.programs),
+            "countries": list(self.countries),
+            "addresses": [{"text": a.text, "country": a.country} for a in self.addresses],
+            "identifiers": [
+                {"kind": i.kind, "value": i.value, "country": i.country} for i in self.identifiers
+            ],
+            "dates_of_birth": list(self.dates_of_birth),
+            "nationalities": list(self.nationalities),
+            "title": self.title,
+            "license_requirement": self.license_requirement,
+            "license_policy": self.license_policy,
+            "federal_register": self.federal_register,
+            "start_date": self.start_date,
+            "end_date": self.end_date,
+            "remarks": self.remarks,
+            "source_url": self.source_url,
+            "declared_outcome": (
+                self.declared_outcome.value if self.declared_outcome is not None else None
+            ),
+            "extra": dict(self.extra),
+        }
 
     @property
     def content_hash(self) -> str:
         """``sha256:`` of the canonical JSON of every field: equal iff the entry is unchanged."""
-        payload = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
-        return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return hash_entry_dict(self.to_dict())
 
     @property
     def all_names(self) -> tuple[str, ...]:
         return (self.name, *(a.name for a in self.aliases))
+
+
+def hash_entry_dict(data: dict[str, Any]) -> str:
+    """The content hash of :meth:`ListEntry.to_dict` output (canonical JSON, sha256)."""
+    payload = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +181,76 @@ class ParsedList:
     @property
     def address_count(self) -> int:
         return sum(len(e.addresses) for e in self.entries)
+
+
+# ----------------------------------------------------------------------------- screening
+@dataclass(frozen=True, slots=True)
+class Owner:
+    name: str
+    share: float | None = None  # percent, 0-100; None when unknown
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A customer record to screen (the input contract of ARCHITECTURE.md section 4)."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    entity_type: EntityType = EntityType.UNKNOWN
+    country: str | None = None  # ISO alpha-2
+    address: str | None = None
+    registration_number: str | None = None
+    hq_country: str | None = None
+    parent_name: str | None = None
+    parent_country: str | None = None
+    ultimate_parent_name: str | None = None
+    ultimate_parent_country: str | None = None
+    owners: tuple[Owner, ...] = ()
+    date_of_birth: str | None = None
+    service: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()  # unknown columns and account signals, kept
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureResult:
+    """One feature's verdict on a (query, candidate) pair: a score and why."""
+
+    score: float
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": round(self.score, 4), "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A list entry whose score reached the review threshold for a query party."""
+
+    source: str  # list source name, e.g. "us-csl"
+    list_code: str  # e.g. "EL"
+    entry_key: str
+    entry_name: str
+    matched_name: str  # the entry name or alias that matched best
+    matched_kind: str  # "primary" | "aka" | "fka" | "nka" | "weak"
+    query_name: str  # the party name or alias that matched
+    score: float
+    features: tuple[tuple[str, FeatureResult], ...]
+    programs: tuple[str, ...] = ()
+    entry_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "list": self.source,
+            "program": self.list_code,
+            "programs": list(self.programs),
+            "entry_id": self.entry_key,
+            "entry_name": self.entry_name,
+            "matched_name": self.matched_name,
+            "matched_kind": self.matched_kind,
+            "query_name": self.query_name,
+            "score": round(self.score, 4),
+            "features": {k: v.to_dict() for k, v in self.features},
+            "entry_hash": self.entry_hash,
+        }

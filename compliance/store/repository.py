@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from compliance.errors import UnknownSourceError, UnknownVersionError
@@ -19,13 +19,16 @@ from compliance.model import (
     Identifier,
     ListEntry,
     Outcome,
+    hash_entry_dict,
 )
 from compliance.store.tables import ListAliasRow, ListEntryRow, ListSource, ListVersion
 
 
-def entry_to_row(entry: ListEntry, version_id: int) -> dict[str, Any]:
+def entry_to_row(entry: ListEntry, version_id: int, entry_id: int) -> dict[str, Any]:
+    """The list_entries row of an entry (its content hash computed from the same dict)."""
     data = entry.to_dict()
     return {
+        "id": entry_id,
         "version_id": version_id,
         "key": entry.key,
         "list_code": entry.list_code,
@@ -47,7 +50,7 @@ def entry_to_row(entry: ListEntry, version_id: int) -> dict[str, Any]:
         "source_url": entry.source_url,
         "declared_outcome": data["declared_outcome"],
         "extra": data["extra"],
-        "content_hash": entry.content_hash,
+        "content_hash": hash_entry_dict(data),
     }
 
 
@@ -160,11 +163,9 @@ class ListRepository:
         self.session.flush()
         if not entries:
             return
-        rows = [entry_to_row(e, version.id) for e in entries]
-        ids = self.session.scalars(
-            insert(ListEntryRow).returning(ListEntryRow.id, sort_by_parameter_order=True),
-            rows,
-        ).all()
+        ids = self._allocate_entry_ids(len(entries))
+        rows = [entry_to_row(e, version.id, i) for e, i in zip(entries, ids, strict=True)]
+        self.session.execute(insert(ListEntryRow), rows)
         alias_rows = [
             {"entry_id": entry_id, "position": pos, "name": alias.name, "kind": alias.kind.value}
             for entry_id, entry in zip(ids, entries, strict=True)
@@ -172,6 +173,23 @@ class ListRepository:
         ]
         if alias_rows:
             self.session.execute(insert(ListAliasRow), alias_rows)
+
+    def _allocate_entry_ids(self, n: int) -> list[int]:
+        """Primary keys for ``n`` new entries, so aliases can point at them without a
+        RETURNING round trip per batch. PostgreSQL: from the column's own sequence; SQLite:
+        after the current maximum (writers are serialised by SQLite's lock; a concurrent
+        writer would fail on the primary key and roll back, never interleave)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            result = self.session.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('list_entries', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": n},
+            )
+            return sorted(int(r[0]) for r in result)
+        start = (self.session.scalar(select(func.max(ListEntryRow.id))) or 0) + 1
+        return list(range(start, start + n))
 
     # -- entries -----------------------------------------------------------------------
     def summaries(self, version: ListVersion) -> dict[str, EntrySummary]:
