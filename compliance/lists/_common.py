@@ -32,6 +32,19 @@ def clean(value: object) -> str:
     return " ".join(text.split())
 
 
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _cp1252(match: re.Match[str]) -> str:
+    return bytes([ord(match.group())]).decode("cp1252", errors="replace")
+
+
+def repair_c1(text: str) -> str:
+    """C1 control characters (U+0080-U+009F) are Windows-1252 punctuation that went through
+    a Latin-1 decode somewhere upstream (``Xi\x92an``); map them back (``Xi’an``)."""
+    return _C1.sub(_cp1252, text) if _C1.search(text) else text
+
+
 def split_multi(value: str, sep: str = ";") -> list[str]:
     """Split a ``sep``-joined multi-value cell; pieces are cleaned, empty pieces dropped."""
     if not value:

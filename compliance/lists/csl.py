@@ -36,15 +36,18 @@ Mapping to :class:`~compliance.model.ListEntry`:
   ``SURNAME, Given`` stays whole, ``F.K.A.`` pieces become FKA). Names written inside a name,
   ``X (f.k.a. Y)`` / ``X, a.k.a. Y``, also give aliases. Counted in ``stats["aliases_derived"]``.
 * ``addresses``: ``"; "``-separated (spaces before a comma dropped); the country is
-  ``to_iso2`` of the last comma part.
-  ``countries``: the address countries, then ``nationalities`` and ``citizenships``.
+  ``to_iso2`` of the last comma part. ``nationalities``: ``nationalities``, ``citizenships``
+  and an ``ids`` "Nationality Country"; ``countries``: the address countries, the
+  nationalities and an ``ids`` "Nationality of Registration" (vessels).
 * ``ids``: ``Type, Number[, CC][, dates]`` -> :class:`Identifier`. Entries that are not
   identifying numbers (Gender, Website, Email Address, directive texts, listing dates, Target
   Type...) go to ``extra`` under their type.
 * BIS rows (EL, MEU, UVL, DPL) carry ``?`` where the original had a typographic apostrophe or
   quote (``Xi?an``, ``?Zvezdochka?``); a ``?`` inside a word becomes ``'``, any other ``"``.
   Counted in ``stats["bis_question_marks_repaired"]``. BIS aliases also lose the list glue
-  of the Federal Register text they come from (a leading ``and `` or ``-``).
+  of the Federal Register text they come from (a leading ``and `` or ``-``). In every list,
+  C1 control characters in names, aliases and addresses (``Xi\\x92an``, Windows-1252 read as
+  Latin-1 upstream) are mapped back (``Xi’an``; ``stats["c1_controls_repaired"]``).
 * ``published``: ``None`` for the CSV (it carries no date); for JSON, the latest
   ``sources_used[].source_last_updated``, else ``search_performed_at``.
 
@@ -77,6 +80,7 @@ from compliance.lists._common import (
     iso_date,
     iso_day,
     load_json,
+    repair_c1,
     split_multi,
     strip_embedded,
     unique,
@@ -348,10 +352,13 @@ def _to_entry(row: _Row, problems: Problems, stats: Counter[str]) -> ListEntry:
     bis = code in BIS_LISTS
 
     def fix(text: str) -> str:
-        if bis and "?" in text:
+        repaired = repair_c1(text)
+        if repaired != text:
+            stats["c1_controls_repaired"] += 1
+        if bis and "?" in repaired:
             stats["bis_question_marks_repaired"] += 1
-            return _repair_bis(text)
-        return text
+            return _repair_bis(repaired)
+        return repaired
 
     name = fix(row.get("name"))
     if not name:
@@ -410,8 +417,10 @@ def _to_entry(row: _Row, problems: Problems, stats: Counter[str]) -> ListEntry:
         if _NOT_AN_ID.search(kind):
             label = kind.rstrip(" -:") or kind
             other.setdefault(label, []).append(", ".join(p for p in (number, country_text) if p))
-            if label.casefold() in ("nationality country", "nationality of registration"):
-                id_countries.append(_iso_country(number, problems, row, label))
+            if label.casefold() == "nationality country":
+                nationalities.append(_iso_country(number or country_text, problems, row, label))
+            elif label.casefold() == "nationality of registration":
+                id_countries.append(_iso_country(number or country_text, problems, row, label))
             continue
         if not number:
             problems.add("empty_identifier", f"identifier {kind!r} has no number", line=row.line)
@@ -616,7 +625,7 @@ def _check_header(path: Path, header: list[str], line: int) -> None:
 
 
 def _csv_row(path: Path, line: int, record: list[str], index: dict[str, int]) -> _Row:
-    values = {name: clean(record[i]) for name, i in index.items()}
+    values = {name: " ".join(record[i].split()) for name, i in index.items()}
     row = _Row(path, line, "", values)
     row.programs = split_multi(record[index["programs"]])
     row.alt_names = split_multi(record[index["alt_names"]])

@@ -199,10 +199,12 @@ def test_real_isn_comma_aliases_are_split(real: ParsedList) -> None:
     names = [a.name for a in irgc.aliases]
     assert names[:3] == ["IRGC", "The Iranian Revolutionary Guards", "IRG"]
     assert "Sepah Pasdaran" in names and len(names) == 15
-    citc = next(e for e in real.entries if e.name == "Center for Innovation and Technology Cooperation")
-    assert Alias("Presidency Office of Scientific and Industrial Studies (POSIS)", AliasKind.FKA) in (
-        citc.aliases
+    citc = next(
+        e for e in real.entries if e.name == "Center for Innovation and Technology Cooperation"
     )
+    assert Alias(
+        "Presidency Office of Scientific and Industrial Studies (POSIS)", AliasKind.FKA
+    ) in (citc.aliases)
     # "SURNAME, Given" is one name, not two.
     zaman = [e for e in real.entries if Alias("ZAMAN, Haydar") in e.aliases]
     assert len(zaman) == 1
@@ -213,6 +215,10 @@ def test_real_bis_repairs(real: ParsedList) -> None:
     names = {e.name for e in real.entries}
     assert "Xi'an Research Institute of Navigation Technology" in names
     assert "Donetsk People's Republic" in names
+    # "Xi\x92an" (Windows-1252 read as Latin-1 upstream) -> "Xi’an"
+    assert "CAST Xi’an Spaceflight Engine Factory" in names
+    assert real.stats["c1_controls_repaired"] == 3
+    assert not any(re.search("[\x80-\x9f]", e.name) for e in real.entries)
     assert not any("?" in e.name for e in real.entries if e.list_code in csl.BIS_LISTS)
     lts = next(e for e in real.entries if e.name.startswith("LTS Holding Limited"))
     assert Alias("IPP-International Petroleum Products Ltd.", AliasKind.FKA) in lts.aliases
@@ -262,15 +268,26 @@ def _as_json_record(row: dict[str, str]) -> dict[str, Any]:
 
     record: dict[str, Any] = {k: (v or None) for k, v in row.items()}
     record["id"] = record.pop("_id")
-    for column in ("programs", "alt_names", "citizenships", "dates_of_birth", "nationalities",
-                   "places_of_birth"):
+    for column in (
+        "programs",
+        "alt_names",
+        "citizenships",
+        "dates_of_birth",
+        "nationalities",
+        "places_of_birth",
+    ):
         record[column] = many(column)
     addresses = []
     for text in many("addresses"):
         head, _, last = text.strip(" ,").rpartition(",")
         addresses.append(
-            {"address": head or None, "city": None, "state": None, "postal_code": None,
-             "country": last.strip()}
+            {
+                "address": head or None,
+                "city": None,
+                "state": None,
+                "postal_code": None,
+                "country": last.strip(),
+            }
         )
     record["addresses"] = addresses
     record["ids"] = [_json_id(i) for i in many("ids")]
@@ -278,11 +295,15 @@ def _as_json_record(row: dict[str, str]) -> dict[str, Any]:
 
 
 @pytest.mark.shared
-def test_json_shape_gives_the_same_entries(real_path: Path, real: ParsedList, tmp_path: Path) -> None:
+def test_json_shape_gives_the_same_entries(
+    real_path: Path, real: ParsedList, tmp_path: Path
+) -> None:
     with real_path.open(newline="", encoding="utf-8") as fh:
         records = list(csv.reader(fh))
     header, body = records[0], records[1:]
-    rows = [dict(zip(header, r, strict=True)) for r in body if r != header and len(r) == len(header)]
+    rows = [
+        dict(zip(header, r, strict=True)) for r in body if r != header and len(r) == len(header)
+    ]
     assert len(rows) == REAL_ROWS
     document = {
         "sources_used": [
@@ -311,7 +332,11 @@ def test_json_fixture() -> None:
     parsed = csl.parse([path])
     assert parsed.published == "2025-05-06"  # latest sources_used[].source_last_updated
     sugon, person, isn, vessel = parsed.entries
-    assert (sugon.key, sugon.list_code, sugon.entity_type) == ("fx-el-0001", "EL", EntityType.UNKNOWN)
+    assert (sugon.key, sugon.list_code, sugon.entity_type) == (
+        "fx-el-0001",
+        "EL",
+        EntityType.UNKNOWN,
+    )
     assert sugon.addresses == (
         Address(
             "No. 36 Zhongguancun Software Park, 8 Dongbeiwang West Road, Haidian District, "
@@ -357,8 +382,9 @@ def test_json_bad_input(tmp_path: Path) -> None:
         csl.parse([no_results])
 
     wrong_type = _write(
-        tmp_path, "c.json", json.dumps({"results": [{"id": "1", "source": EL, "name": "A",
-                                                     "alt_names": [{"x": 1}]}]})
+        tmp_path,
+        "c.json",
+        json.dumps({"results": [{"id": "1", "source": EL, "name": "A", "alt_names": [{"x": 1}]}]}),
     )
     with pytest.raises(ListFormatError) as info:
         csl.parse([wrong_type])
@@ -375,7 +401,7 @@ def test_json_bad_input(tmp_path: Path) -> None:
 
 
 def test_small_csv_mapping(tmp_path: Path) -> None:
-    text = _csv(GOOD_ROWS[:1] + [HEADER] + GOOD_ROWS[1:])  # a repeated header mid-file
+    text = _csv([*GOOD_ROWS[:1], HEADER, *GOOD_ROWS[1:]])  # a repeated header mid-file
     parsed = csl.parse([_write(tmp_path, "consolidated.csv", text)])
     assert [e.key for e in parsed.entries] == ["a1", "a2", "7"]
     alpha, beta, doe = parsed.entries
@@ -387,7 +413,10 @@ def test_small_csv_mapping(tmp_path: Path) -> None:
 
 def test_list_codes_for_all_sources() -> None:
     assert {csl.list_code_for(s) for s in csl.SOURCE_CODES} == set(REAL_PER_LIST)
-    assert csl.list_code_for("Non-SDN Menu-Based Sanctions List (NS-MBS List) - Treasury Department") == "NS-MBS"
+    assert (
+        csl.list_code_for("Non-SDN Menu-Based Sanctions List (NS-MBS List) - Treasury Department")
+        == "NS-MBS"
+    )
     assert csl.list_code_for("Brand New List (BNL) - Some Agency") == "BNL"
     assert csl.list_code_for("Some List Without Code") == "Some List Without Code"
 

@@ -69,11 +69,24 @@ def test_documented_example_parses(tmp_path: Path) -> None:
 
 def test_json_array_with_case_insensitive_keys(tmp_path: Path) -> None:
     data = [
-        {"ID": 17, "Name": "Vessel One", "TYPE": "Vessel", "Countries": "Panama; LR",
-         "aliases": ["nka:Vessel Uno", "aka:V-1"], "List": "WATCH", "flag_state": "PA",
-         "tags": ["a", "b"], "meta": {"x": 1}},
-        {"id": "p-2", "name": "Jane Example", "type": "PERSON", "programs": ["KYC-FAIL", "FRAUD"],
-         "outcome": "License-Required"},
+        {
+            "ID": 17,
+            "Name": "Vessel One",
+            "TYPE": "Vessel",
+            "Countries": "Panama; LR",
+            "aliases": ["nka:Vessel Uno", "aka:V-1"],
+            "List": "WATCH",
+            "flag_state": "PA",
+            "tags": ["a", "b"],
+            "meta": {"x": 1},
+        },
+        {
+            "id": "p-2",
+            "name": "Jane Example",
+            "type": "PERSON",
+            "programs": ["KYC-FAIL", "FRAUD"],
+            "outcome": "License-Required",
+        },
     ]
     path = _write(tmp_path, json.dumps(data, indent=2), "list.json")
     vessel, jane = custom.parse([path]).entries

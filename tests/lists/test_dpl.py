@@ -27,12 +27,48 @@ def _line(*values: str) -> str:
     return "\t".join(f'"{v}"' for v in values)
 
 
-ROW_US = _line("JOHN EXAMPLE", "1 MAIN ST", "EL PASO", "TX", "", "79905", "08/24/2022",
-               "01/14/2026", "Y", "2022-08-29", "F.R. NOTICE ADDED", "87 F.R. 52741 8/29/2022")
-ROW_CN = _line("JOHN  EXAMPLE", "2 ROAD", "SHANGHAI", "", "CN", "200000", "08/24/2022",
-               "01/14/2026", "Y", "2022-08-30", "ADDRESS ADDED", "87 F.R. 52741  8/29/2022")
-ROW_OTHER = _line("ACME EXPORTS LTD", "P.O. BOX 1", "DUBAI", "", "AE", "", "02/10/2022",
-                  "", "N", "2022-02-22", "NEW", "87 F.R. 9030 2/17/2022")
+ROW_US = _line(
+    "JOHN EXAMPLE",
+    "1 MAIN ST",
+    "EL PASO",
+    "TX",
+    "",
+    "79905",
+    "08/24/2022",
+    "01/14/2026",
+    "Y",
+    "2022-08-29",
+    "F.R. NOTICE ADDED",
+    "87 F.R. 52741 8/29/2022",
+)
+ROW_CN = _line(
+    "JOHN  EXAMPLE",
+    "2 ROAD",
+    "SHANGHAI",
+    "",
+    "CN",
+    "200000",
+    "08/24/2022",
+    "01/14/2026",
+    "Y",
+    "2022-08-30",
+    "ADDRESS ADDED",
+    "87 F.R. 52741  8/29/2022",
+)
+ROW_OTHER = _line(
+    "ACME EXPORTS LTD",
+    "P.O. BOX 1",
+    "DUBAI",
+    "",
+    "AE",
+    "",
+    "02/10/2022",
+    "",
+    "N",
+    "2022-02-22",
+    "NEW",
+    "87 F.R. 9030 2/17/2022",
+)
 
 
 def _write(tmp_path: Path, text: str | bytes, name: str = "dpl.txt") -> Path:
@@ -60,8 +96,11 @@ def by_name(real: ParsedList) -> dict[str, list[ListEntry]]:
 @pytest.mark.shared
 def test_real_counts(real: ParsedList, shared_lists: Path) -> None:
     assert detect_format([shared_lists / DPL_FILE]) == "dpl"
-    assert real.stats == {"entries": REAL_ENTRIES, "merged_rows": REAL_ROWS - REAL_ENTRIES,
-                          "rows": REAL_ROWS}
+    assert real.stats == {
+        "entries": REAL_ENTRIES,
+        "merged_rows": REAL_ROWS - REAL_ENTRIES,
+        "rows": REAL_ROWS,
+    }
     assert len(real.entries) == REAL_ENTRIES
     assert real.address_count == REAL_ADDRESSES
     assert real.alias_count == 0
@@ -117,8 +156,9 @@ def test_real_address_countries(real: ParsedList) -> None:
     unmapped = [a.text for e in real.entries for a in e.addresses if a.country is None]
     assert unmapped == ["633104, NOVOSIBIRSKAYA OBL., G. OB, PROSPEKT MOZZHERINA, D. 10 OFIS 201"]
     la_tuna = [a for e in real.entries for a in e.addresses if "30819-408" in a.text]
-    assert la_tuna == [Address("INMATE NUMBER: 30819-408, FCI LA TUNA, P.O. Box 3000, ANTHONY, "
-                               "88021, NM", "US")]
+    assert la_tuna == [
+        Address("INMATE NUMBER: 30819-408, FCI LA TUNA, P.O. Box 3000, ANTHONY, 88021, NM", "US")
+    ]
 
 
 @pytest.mark.shared
@@ -190,8 +230,15 @@ def test_wrong_format_and_garbage(tmp_path: Path) -> None:
     with pytest.raises(ListFormatError, match="binary"):
         dpl.parse([_write(tmp_path, b"\x00\x01\x02garbage", "b.txt")])
     with pytest.raises(ListFormatError, match="not valid utf-8"):
-        dpl.parse([_write(tmp_path, f"{HEADER}\n{ROW_CN}\n".replace("SHANGHAI", "SÃO PAULO")
-                          .encode("cp1252"), "w.txt")])
+        dpl.parse(
+            [
+                _write(
+                    tmp_path,
+                    f"{HEADER}\n{ROW_CN}\n".replace("SHANGHAI", "SÃO PAULO").encode("cp1252"),
+                    "w.txt",
+                )
+            ]
+        )
     with pytest.raises(ListFormatError, match="no rows"):
         dpl.parse([_write(tmp_path, HEADER + "\n", "h.txt")])
 

@@ -51,8 +51,9 @@ def _write(tmp_path: Path, data: Any, name: str = "list.json") -> Path:
     return path
 
 
-def _doc(*entities: dict[str, Any], count: int | None = None, list_id: str = "bis-entity-list"
-         ) -> dict[str, Any]:
+def _doc(
+    *entities: dict[str, Any], count: int | None = None, list_id: str = "bis-entity-list"
+) -> dict[str, Any]:
     return {
         "list_id": list_id,
         "source_file": "fixture.txt",
@@ -63,9 +64,16 @@ def _doc(*entities: dict[str, Any], count: int | None = None, list_id: str = "bi
 
 
 def _entity(name: str, **fields: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"name": name, "aliases": [], "country": None, "address": None,
-                            "status": None, "effective_date": None, "federal_register": None,
-                            "notes": None}
+    base: dict[str, Any] = {
+        "name": name,
+        "aliases": [],
+        "country": None,
+        "address": None,
+        "status": None,
+        "effective_date": None,
+        "federal_register": None,
+        "notes": None,
+    }
     base.update(fields)
     return base
 
@@ -126,7 +134,7 @@ def test_real_entity_list_entry(entity_list: ParsedList) -> None:
         "#Supplement-No.-4-to-Part-744"
     )
     key = hashlib.sha1(
-        "bis-entity-list\x1fhuawei technologies co., ltd.\x1fchina\x1f84 fr 22963, 5/21/19".encode(),
+        b"bis-entity-list\x1fhuawei technologies co., ltd.\x1fchina\x1f84 fr 22963, 5/21/19",
         usedforsecurity=False,
     ).hexdigest()[:16]
     assert huawei.key == key
@@ -207,10 +215,14 @@ def test_split_license() -> None:
 
 def test_small_file(tmp_path: Path) -> None:
     doc = _doc(
-        _entity("Alpha Ltd.", aliases=["ALPHA LTD.", "Alpha"], country="North Korea (DPRK)",
-                address="1 Road, Pyongyang; and 2 Street, Pyongyang",
-                federal_register="91 FR 1, 1/2/26",
-                notes="For all items subject to the EAR. Presumption of denial."),
+        _entity(
+            "Alpha Ltd.",
+            aliases=["ALPHA LTD.", "Alpha"],
+            country="North Korea (DPRK)",
+            address="1 Road, Pyongyang; and 2 Street, Pyongyang",
+            federal_register="91 FR 1, 1/2/26",
+            notes="For all items subject to the EAR. Presumption of denial.",
+        ),
         _entity("Alpha Ltd.", country="North Korea (DPRK)", federal_register="91 FR 1, 1/2/26"),
     )
     parsed = nsfreg.parse([_write(tmp_path, doc)])
@@ -237,13 +249,15 @@ def test_count_mismatch_is_a_problem(tmp_path: Path) -> None:
 
 def test_metadata_file_gives_source_urls(tmp_path: Path) -> None:
     meta = {"lists": [{"id": "bis-meu", "official_url": "https://example.gov/meu"}]}
-    parsed = nsfreg.parse([
-        _write(tmp_path, _doc(_entity("MEU Co."), list_id="bis-meu"), "meu.json"),
-        _write(tmp_path, meta, "lists.json"),
-    ])
+    parsed = nsfreg.parse(
+        [
+            _write(tmp_path, _doc(_entity("MEU Co."), list_id="bis-meu"), "meu.json"),
+            _write(tmp_path, meta, "lists.json"),
+        ]
+    )
     assert parsed.entries[0].source_url == "https://example.gov/meu"
     assert parsed.entries[0].list_code == "MEU"
-    with pytest.raises(ListFormatError, match="only lists.json"):
+    with pytest.raises(ListFormatError, match=r"only lists\.json"):
         nsfreg.parse([_write(tmp_path, meta, "lists.json")])
 
 
@@ -255,7 +269,9 @@ def test_list_codes() -> None:
 
 
 def test_bad_input(tmp_path: Path) -> None:
-    broken = _write(tmp_path, '{"list_id": "bis-meu",\n "entities": [\n  {"name": "A",}\n]}', "x.json")
+    broken = _write(
+        tmp_path, '{"list_id": "bis-meu",\n "entities": [\n  {"name": "A",}\n]}', "x.json"
+    )
     with pytest.raises(ListFormatError) as info:
         nsfreg.parse([broken])
     assert info.value.line == 3 and str(broken) in str(info.value)

@@ -1,0 +1,73 @@
+"""Weights and thresholds of the scorer, as data. Each value has a worked example.
+
+Change them here (or pass another :class:`Weights` to the Matcher); the benchmark in
+``benchmarks/quality.py`` measures what a change does to recall and precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    # A query whose best score reaches this is listed as a match and needs review.
+    # Example: "Huawei Technologies Co Ltd" vs "Huawei Technologies Co., Ltd." scores 1.0;
+    # "Huawei Tech" vs it scores ~0.84 (the rare token "huawei" carries it) -> review.
+    review_threshold: float = 0.80
+
+    # Two tokens count as the same word when their similarity (optimal string alignment,
+    # transpositions cost 1) reaches this. "huawie"/"huawei" = 0.83 (kept); "bush"/"habbash"
+    # = 0.43 (not a match, so "George Bush" does not meet "George Habbash").
+    token_similarity_floor: float = 0.75
+    # An entry's tokens that the query does not have count this much (the query's own
+    # unmatched tokens count fully): lists give full names, customers often fewer parts.
+    # "Nicolas Maduro" vs "MADURO MOROS, Nicolas": "moros" is missing -> ~0.86, not ~0.77.
+    unmatched_entry_token_factor: float = 0.5
+    # ...but only for a query with at least one distinctive token (weight >= this). A query
+    # made of common words gets no discount: "Beijing Technology Co." vs "Beijing Institute
+    # of Technology" stays at ~0.67 instead of ~0.80.
+    min_distinctive_weight: float = 0.5
+    # Tokens this short must be equal: "zte"/"zta" would otherwise be one edit apart.
+    exact_token_max_len: int = 3
+
+    # For names transliterated from Arabic script, token similarity may come from consonant
+    # skeletons instead, times this factor: "alktrwnyk"/"electronic" -> "lktrnk" = 1.0 * 0.9.
+    skeleton_factor: float = 0.9
+    # Legal-form tokens ("llc", "jsc", "corp") weigh this much in name similarity: a match on
+    # "Co., Ltd." says nothing, a different legal form barely lowers a score.
+    # Example: "Siemens AG" vs "Siemens GmbH": only "siemens" differs in weight -> ~0.96.
+    legal_form_weight: float = 0.15
+
+    # When two names have different token counts and their written-together forms are at
+    # least ``joined_min_similarity`` alike (run-together words: "Mega Tech" / "Megatech"),
+    # that similarity may stand in for the token score, times ``joined_factor``:
+    # "megatech"/"megatech" = 1.0 * 0.95. "shenzhentechnology" vs "shenzhenschtechnology"
+    # (0.86) is not a run-together case: the extra token "sch" is the name.
+    joined_factor: float = 0.95
+    joined_min_similarity: float = 0.9
+
+    # Secondary evidence, added to the name score (then clamped to [0, 1]).
+    # Example: "Sugon" (CN) vs Sugon's entry (CN): +0.03; the same name from DE: -0.08.
+    country_match: float = 0.03
+    country_mismatch: float = -0.08
+    # A person's date of birth in a different year: -0.15 (same year: +0.05).
+    dob_match: float = 0.05
+    dob_mismatch: float = -0.15
+    # A person query against an organization entry (or the reverse): -0.12.
+    type_mismatch: float = -0.12
+    # A hit only on a weak ("low quality") alias: -0.05.
+    weak_alias: float = -0.05
+    # An exact registration / ID number hit is strong evidence on its own: the score is at
+    # least this (it still needs review).
+    identifier_match: float = 0.95
+    # Address tokens shared with the entry's address: up to +0.03.
+    address_match: float = 0.03
+
+    # Blocking: how many candidate names are scored per query name (after ranking by the
+    # rarest shared keys), and keys in more than this share of names are skipped.
+    max_candidates: int = 150
+    max_key_share: float = 0.02
+
+
+DEFAULT_WEIGHTS = Weights()

@@ -1,0 +1,94 @@
+"""Name normalization: one function, used the same way for list names and for queries.
+
+Steps, in order (each is a pure string transformation):
+
+1. Unicode NFKC and case folding.
+2. Person titles and honorifics dropped ("Mr.", "Dr.", "Sheikh"...) by rigour.
+3. "SURNAME, Given" reordered to "Given SURNAME" for persons.
+4. Transliteration to ASCII (:mod:`compliance.normalize.scripts`): Chinese to pinyin words,
+   Cyrillic/Arabic/Korean/kana/Greek through rigour, Latin diacritics stripped; generic words
+   written in pinyin ("keji", "youxian gongsi") rewritten to the English other renderings use.
+5. Abbreviation dots closed up ("S.A." -> "sa"), other punctuation to spaces.
+6. Legal forms rewritten to a generic comparison form ("Co., Ltd." -> ``llc``) and legal forms
+   glued to a name split off ("JSCARGUMENT" -> ``jsc argument``).
+
+The result keeps every token; :attr:`NormName.core` holds those that identify the party.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rigour.names import remove_person_prefixes
+
+from compliance.normalize.legal_forms import is_legal, rewrite, split_run_together
+from compliance.normalize.scripts import is_abjad, rewrite_pinyin, to_ascii
+
+_ABBREV_DOTS = re.compile(r"\b(?:[a-z]\.){2,}")  # s.a. / k.k. / u.s.a.
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_APOSTROPHES = re.compile(r"['\u2019\u02bc`]")
+
+
+@dataclass(frozen=True, slots=True)
+class NormName:
+    """A normalized name. ``tokens`` is everything; ``core`` drops legal-form tokens."""
+
+    tokens: tuple[str, ...]
+    core: tuple[str, ...]
+    legal: tuple[str, ...]
+    # Transliterated from Arabic or Hebrew script: vowels are unreliable, so tokens are also
+    # compared by consonant skeleton.
+    abjad: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+    @property
+    def core_text(self) -> str:
+        return " ".join(self.core)
+
+    @property
+    def joined(self) -> str:
+        """The core tokens written together: meets run-together and split renderings
+        ("hua wei" / "huawei", "JSCARGUMENT" / "JSC ARGUMENT")."""
+        return "".join(self.core)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing but legal forms (or nothing at all) is left: matches nothing."""
+        return not self.core
+
+
+def _reorder_person(text: str) -> str:
+    if text.count(",") == 1:
+        surname, given = (p.strip() for p in text.split(","))
+        if surname and given:
+            return f"{given} {surname}"
+    return text
+
+
+@lru_cache(maxsize=262144)
+def normalize_name(name: str, person: bool = False) -> NormName:
+    """Normalize one name. ``person`` enables name-order and honorific handling."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    abjad = is_abjad(text)
+    if person:
+        text = _reorder_person(text)
+    text = to_ascii(text)
+    text = _APOSTROPHES.sub("", text)
+    text = _ABBREV_DOTS.sub(lambda m: m.group(0).replace(".", "") + " ", text)
+    if person:
+        text = str(remove_person_prefixes(text))
+    text = _NON_ALNUM.sub(" ", text).strip()
+    if not person:
+        text = rewrite(rewrite_pinyin(text))
+    tokens: list[str] = []
+    for raw in text.split():
+        tokens.extend(split_run_together(raw) if not person else (raw,))
+    core = tuple(t for t in tokens if not is_legal(t))
+    legal = tuple(t for t in tokens if is_legal(t))
+    return NormName(tuple(tokens), core, legal, abjad)
