@@ -1,6 +1,6 @@
 """Time loading the full OFAC SDN set (sdn + alt + add + comments) into SQLite and PostgreSQL.
 
-    python benchmarks/load_sdn.py [--shared ../shared/data/lists] [--pg URL] [--only sqlite|postgresql]
+    python benchmarks/load_sdn.py [--shared DIR] [--pg URL] [--only sqlite|postgresql]
 
 Each database runs in its own child process so peak memory (max RSS) is per run. Prints, per
 database: parse seconds, store seconds, total seconds, peak RSS MiB, entries/aliases/addresses.
@@ -40,7 +40,7 @@ def child(url: str, shared: Path) -> dict[str, object]:
     engine = make_engine(url)
     ensure_schema(engine)
     t0 = time.perf_counter()
-    _, parsed = parse_files(paths, "ofac")
+    _, _parsed = parse_files(paths, "ofac")
     t1 = time.perf_counter()
     service = ListService(session_factory(engine), actor="benchmark")
     t2 = time.perf_counter()
@@ -88,7 +88,9 @@ def main() -> None:
             try:
                 proc = subprocess.run(
                     [sys.executable, __file__, "--shared", str(args.shared), "--child-url", url],
-                    check=True, capture_output=True, text=True,
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 )
                 results[label] = json.loads(proc.stdout.strip().splitlines()[-1])
             finally:

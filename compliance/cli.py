@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from compliance.errors import ComplianceError
+from compliance.errors import BadInputError, ComplianceError
+from compliance.model import Outcome
 from compliance.settings import Settings, get_settings
 from compliance.store.database import Database, open_database
+
+if TYPE_CHECKING:
+    from compliance.screening import ScreeningContext
 
 app = typer.Typer(
     help="Export-control and sanctions screening for AI-compute providers.",
@@ -79,13 +86,19 @@ def lists_load(
     source: Annotated[
         str | None, typer.Option("--source", help="Source name (default from the format).")
     ] = None,
+    allow_truncated: Annotated[
+        bool,
+        typer.Option(help="CSL: drop a cut-off last record instead of refusing the file."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Load list files as a new version of their source (only if the content changed)."""
     from compliance.lists.service import ListService
 
     db = _db()
-    result = ListService(db.sessions, actor=_settings().actor).load(files, fmt=fmt, source=source)
+    result = ListService(db.sessions, actor=_settings().actor).load(
+        files, fmt=fmt, source=source, allow_truncated=allow_truncated
+    )
     if as_json:
         _print_json(result.to_dict())
         return
@@ -258,6 +271,156 @@ def lists_deactivate(source: Annotated[str, typer.Argument()]) -> None:
 
     ListService(_db().sessions, actor=_settings().actor).deactivate(source)
     out.print(f"{source}: no active version; it is not screened against.")
+
+
+# ------------------------------------------------------------------------------- screen
+class Kind(StrEnum):
+    customers = "customers"
+    data_centres = "data-centres"
+
+
+class FailOn(StrEnum):
+    review = "review"
+    license_required = "license_required"
+    prohibited = "prohibited"
+
+
+def _context(as_of: datetime | None, threshold: float | None) -> ScreeningContext:
+    from compliance.matching.engine import load_matcher
+    from compliance.screening import ScreeningContext
+
+    settings = _settings()
+    db = _db()
+    loaded = load_matcher(db.sessions, settings.home / "cache")
+    if not loaded.list_versions:
+        raise BadInputError("no active list version: load a list first (compliance lists load)")
+    when = as_of.date() if as_of else date.today()
+    return ScreeningContext(loaded.matcher, loaded.list_versions, when, threshold)
+
+
+AsOf = Annotated[
+    datetime | None,
+    typer.Option("--as-of", formats=["%Y-%m-%d"], help="Screen as of this date (default today)."),
+]
+Threshold = Annotated[
+    float | None,
+    typer.Option(min=0.0, max=1.0, help="Review threshold (default from the weights, 0.80)."),
+]
+
+
+@app.command("screen")
+@handle_errors
+def screen(
+    input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="Customers CSV or JSONL.")],
+    kind: Annotated[Kind, typer.Option("--kind")] = Kind.customers,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="FILE.jsonl | .csv | .xlsx (default: stdout)")
+    ] = None,
+    as_of: AsOf = None,
+    fail_on: Annotated[
+        FailOn | None, typer.Option("--fail-on", help="Exit 1 if any decision is this or worse.")
+    ] = None,
+    threshold: Threshold = None,
+    workers: Annotated[int, typer.Option(min=0, help="Processes (0 = CPU count).")] = 0,
+) -> None:
+    """Screen a file of customers against every active list version."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from compliance.batch import count_lines, run_batch
+
+    if kind is not Kind.customers:
+        raise BadInputError("--kind data-centres is not available yet (see the open issues)")
+    if not input_file.is_file():
+        raise BadInputError(f"{input_file}: no such file")
+    if out_file is not None and out_file.suffix.lower() not in (".jsonl", ".csv", ".xlsx"):
+        raise BadInputError(f"{out_file}: --out must end in .jsonl, .csv or .xlsx")
+    ctx = _context(as_of, threshold)
+    n_workers = workers or min(os.cpu_count() or 1, 8)
+    meta = {
+        "input": str(input_file),
+        "list_versions": ctx.list_versions,
+        "threshold": ctx.effective_threshold,
+        "as_of": ctx.as_of.isoformat(),
+    }
+
+    def write(results: Iterable[dict[str, Any]]) -> int:
+        if out_file is None:
+            count = 0
+            for result in results:
+                sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+                count += 1
+            return count
+        from compliance.export.writers import write_results
+
+        return write_results(results, out_file, meta=meta)
+
+    total = count_lines(input_file)
+    with Progress(
+        TextColumn("screening"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=total < 2000 or not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("screen", total=total)
+        summary = run_batch(
+            input_file,
+            ctx,
+            write,
+            workers=n_workers,
+            on_progress=lambda n: progress.advance(task, n),
+        )
+    decisions = ", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items()))
+    err.print(
+        f"screened {summary.records} records ({decisions or 'none'}); "
+        f"{summary.errors} rejected rows" + (f"; wrote {out_file}" if out_file else ""),
+        highlight=False,
+    )
+    if summary.errors:
+        raise typer.Exit(2)
+    if fail_on is not None and summary.worst().rank >= Outcome(fail_on.value).rank:
+        raise typer.Exit(1)
+
+
+@app.command("screen-name")
+@handle_errors
+def screen_name(
+    name: Annotated[str, typer.Argument(help="The name to check.")],
+    country: Annotated[str | None, typer.Option(help="ISO code or English name.")] = None,
+    person: Annotated[bool, typer.Option("--person", help="The name is a person's.")] = False,
+    as_of: AsOf = None,
+    threshold: Threshold = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Quick single check: prints the decision and every match with its explanation."""
+    from compliance.countries import to_iso2
+    from compliance.model import EntityType, Party
+    from compliance.screening import screen_party
+
+    iso = to_iso2(country) if country else None
+    if country and iso is None:
+        raise BadInputError(f"--country {country!r} is not a country I know")
+    ctx = _context(as_of, threshold)
+    party = Party(
+        id="screen-name",
+        name=name,
+        country=iso,
+        entity_type=EntityType.PERSON if person else EntityType.UNKNOWN,
+    )
+    result = screen_party(party, ctx)
+    if as_json:
+        _print_json(result)
+        return
+    out.print(f"[bold]{name}[/]: decision [bold]{result['decision']}[/]", highlight=False)
+    for m in result["matches"]:
+        out.print(
+            f"  {m['score']:.2f}  {m['list']} {m['program']} {m['entry_id']}: {m['entry_name']}"
+            f"  (matched {m['matched_kind']} '{m['matched_name']}')",
+            highlight=False,
+        )
+        for fname, feat in m["features"].items():
+            out.print(f"        {fname} {feat['score']:+.2f}: {feat['detail']}", highlight=False)
 
 
 # --------------------------------------------------------------------------------- audit

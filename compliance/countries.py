@@ -42,5 +42,8 @@ def to_iso2(text: str | None) -> str | None:
     territory = lookup_territory(cleaned)
     if territory is None:
         return None
-    code: str = territory.code
-    return code.split("-", 1)[0].upper()
+    code = str(territory.code).split("-", 1)[0].upper()
+    # Only real ISO alpha-2 countries: not "EU", "ZZ" or historical codes like "SUHH".
+    if len(code) != 2 or code in ("EU", "ZZ", "XX"):
+        return None
+    return code

@@ -94,6 +94,7 @@ class NameIndex:
             [self._weight(t, df[t], log_n) for t in self.vocab], dtype=np.float64
         )
         self.token_len: IntArray = np.array([len(t) for t in self.vocab], dtype=np.int32)
+        self.vocab_array: npt.NDArray[np.object_] = np.array(self.vocab, dtype=object)
         self.vocab_skeleton: list[str] = [skeleton(t) for t in self.vocab]
         self.skeleton_len: IntArray = np.array(
             [len(t) for t in self.vocab_skeleton], dtype=np.int32
@@ -109,10 +110,13 @@ class NameIndex:
         for row, rec in enumerate(self.names):
             ids = [self.token_id[t] for t in rec.norm.tokens]
             self.name_tokens[row, : len(ids)] = ids
+        self.name_len: IntArray = np.array([len(r.norm.tokens) for r in self.names], dtype=np.int32)
         self.name_core_count: IntArray = np.array(
             [len(r.norm.core) for r in self.names], dtype=np.int32
         )
-        self.name_joined: list[str] = [r.norm.joined for r in self.names]
+        self.name_joined: npt.NDArray[np.object_] = np.array(
+            [r.norm.joined for r in self.names], dtype=object
+        )
         self.name_entry: IntArray = np.array([r.entry for r in self.names], dtype=np.int32)
         self.name_person: npt.NDArray[np.bool_] = np.array(
             [is_person(self.entries[r.entry][1].entity_type) for r in self.names], dtype=np.bool_
@@ -148,10 +152,14 @@ class NameIndex:
     def candidates(self, norm: NormName, limit: int | None = None) -> IntArray:
         """Row ids of the names sharing the most (rarity-weighted) keys with ``norm``."""
         limit = limit or self.weights.max_candidates
+        keys = set(name_keys(norm))
         found: list[tuple[int, IntArray]] = []
-        for key in set(name_keys(norm)):
+        unseen = 0
+        for key in keys:
             post = self.postings.get(key)
-            if post is not None:
+            if post is None:
+                unseen += 1
+            else:
                 found.append((len(post), post))
         if not found:
             return np.empty(0, dtype=np.int32)
@@ -160,9 +168,17 @@ class NameIndex:
             usable = sorted(found, key=lambda p: p[0])[:3]
         ids = np.concatenate([p for _, p in usable])
         dfs = np.array([df for df, _ in usable], dtype=np.float64)
-        weights = np.repeat(np.log((self.size + 1) / dfs), dfs.astype(np.int64))
-        uniq, inverse = np.unique(ids, return_inverse=True)
-        totals = np.bincount(inverse, weights=weights)
+        key_weights = np.log((self.size + 1) / dfs)
+        weights = np.repeat(key_weights, dfs.astype(np.int64))
+        dense = np.bincount(ids, weights=weights)  # one slot per name id: no sort needed
+        # Names sharing too little of the query's key weight cannot be similar enough to
+        # matter: dropping them is what keeps the scorer's work small for the many clean
+        # customers. A key the lists never use counts as maximally rare.
+        if norm.abjad:  # its word keys are vowel-less spellings: only skeletons can meet
+            unseen = 0
+        possible = float(key_weights.sum()) + unseen * math.log(self.size + 1)
+        uniq = np.flatnonzero(dense >= max(self.weights.min_key_coverage * possible, 1e-9))
+        totals = dense[uniq]
         if len(uniq) <= limit:
             return uniq.astype(np.int32)
         top = np.argpartition(-totals, limit - 1)[:limit]

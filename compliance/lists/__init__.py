@@ -64,6 +64,8 @@ def detect_format(paths: Sequence[Path]) -> str:
         return "csl"
     if first_line.startswith("name\tstreet_address"):
         return "dpl"
+    if head.startswith("["):
+        return "custom"
     if head.startswith("{"):
         if '"results"' in head[:200] or '"sources_used"' in head:
             return "csl"
@@ -80,11 +82,22 @@ def detect_format(paths: Sequence[Path]) -> str:
     )
 
 
-def parse_files(paths: Sequence[Path], fmt: str | None = None) -> tuple[str, ParsedList]:
-    """Parse a file set with the given (or detected) format. Returns (format, parsed)."""
+def parse_files(
+    paths: Sequence[Path], fmt: str | None = None, *, allow_truncated: bool = False
+) -> tuple[str, ParsedList]:
+    """Parse a file set with the given (or detected) format. Returns (format, parsed).
+
+    ``allow_truncated`` (CSL only) drops a cut-off last record instead of refusing the file,
+    and records it as a problem of the version: an operator's explicit choice.
+    """
     chosen = fmt or detect_format(paths)
     module = loader(chosen)
-    parsed: ParsedList = module.parse(list(paths))
+    if allow_truncated:
+        if chosen != "csl":
+            raise BadInputError("--allow-truncated applies to CSL files only")
+        parsed: ParsedList = module.parse(list(paths), allow_truncated=True)
+    else:
+        parsed = module.parse(list(paths))
     return chosen, parsed
 
 

@@ -129,12 +129,13 @@ class ListService:
         source: str | None = None,
         guard: Guard | None = None,
         origin: dict[str, Any] | None = None,
+        allow_truncated: bool = False,
     ) -> LoadResult:
         """Parse ``paths`` and store them as a new version of ``source`` (if content changed)."""
         paths = [Path(p) for p in paths]
         subject = source or ", ".join(p.name for p in paths)
         try:
-            chosen_fmt, parsed = parse_files(paths, fmt)
+            chosen_fmt, parsed = parse_files(paths, fmt, allow_truncated=allow_truncated)
             source_name = source or default_source(paths, chosen_fmt)
             subject = source_name
             digests = [digest_file(p) for p in paths]

@@ -66,7 +66,7 @@ class Matcher:
         party: Party,
         *,
         threshold: float | None = None,
-        limit: int = 10,
+        limit: int = 50,
         brute_force: bool = False,
     ) -> list[Match]:
         """Entries matching ``party`` at or above ``threshold``, best first, one per entry.

@@ -53,10 +53,11 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     if len(rows) == 0 or not query.core:
         return np.zeros(len(rows), dtype=np.float64)
     w = index.weights
-    tokens = index.name_tokens[rows]  # (C, L), -1 = padding
+    width = int(index.name_len[rows].max())
+    tokens = index.name_tokens[rows, :width]  # (C, L), -1 = padding
     valid = tokens >= 0
     uniq, inverse = np.unique(tokens[valid], return_inverse=True)
-    sims = _token_sims(index, query.tokens, [index.vocab[i] for i in uniq], index.token_len[uniq])
+    sims = _token_sims(index, query.tokens, index.vocab_array[uniq].tolist(), index.token_len[uniq])
     if query.abjad:
         skel = _token_sims(
             index,
@@ -115,7 +116,7 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     if differ.any() and len(query.joined) >= 4:
         joined = cdist(
             [query.joined],
-            [index.name_joined[r] for r in rows[differ]],
+            index.name_joined[rows[differ]].tolist(),
             scorer=OSA.normalized_similarity,
             dtype=np.float64,
         )[0]

@@ -68,6 +68,10 @@ class Weights:
     # rarest shared keys), and keys in more than this share of names are skipped.
     max_candidates: int = 150
     max_key_share: float = 0.02
+    # ...and a name must share at least this share of the query's key weight (token and
+    # trigram keys, by rarity) to be scored at all. A one-letter typo in a ten-letter name
+    # keeps ~75% of its trigrams; an unrelated name shares a few common trigrams (< 20%).
+    min_key_coverage: float = 0.45
 
 
 DEFAULT_WEIGHTS = Weights()

@@ -15,13 +15,37 @@ from compliance.lists.service import ListService
 from compliance.store.audit import verify_chain
 from compliance.store.tables import AuditEvent, ListAliasRow, ListEntryRow, ListVersion
 
-CSL_HEADER = (
-    "_id,source,entity_number,type,programs,name,title,addresses,federal_register_notice,"
-    "start_date,end_date,standard_order,license_requirement,license_policy,call_sign,"
-    "vessel_type,gross_tonnage,gross_registered_tonnage,vessel_flag,vessel_owner,remarks,"
-    "source_list_url,alt_names,citizenships,dates_of_birth,nationalities,places_of_birth,"
-    "source_information_url,ids"
-).split(",")
+CSL_HEADER = [
+    "_id",
+    "source",
+    "entity_number",
+    "type",
+    "programs",
+    "name",
+    "title",
+    "addresses",
+    "federal_register_notice",
+    "start_date",
+    "end_date",
+    "standard_order",
+    "license_requirement",
+    "license_policy",
+    "call_sign",
+    "vessel_type",
+    "gross_tonnage",
+    "gross_registered_tonnage",
+    "vessel_flag",
+    "vessel_owner",
+    "remarks",
+    "source_list_url",
+    "alt_names",
+    "citizenships",
+    "dates_of_birth",
+    "nationalities",
+    "places_of_birth",
+    "source_information_url",
+    "ids",
+]
 EL = "Entity List (EL) - Bureau of Industry and Security"
 
 
@@ -41,16 +65,21 @@ def write_csl(path: Path, rows: list[dict[str, str]]) -> Path:
 
 
 V1 = [
-    csl_row("a1", "Huawei Technologies Co., Ltd.", alt_names="Huawei; 华为技术有限公司",
-            addresses="Bantian, Longgang District, Shenzhen, CN",
-            federal_register_notice="84 FR 22963", license_requirement="For all items subject to the EAR.",
-            license_policy="Presumption of denial."),
+    csl_row(
+        "a1",
+        "Huawei Technologies Co., Ltd.",
+        alt_names="Huawei; 华为技术有限公司",
+        addresses="Bantian, Longgang District, Shenzhen, CN",
+        federal_register_notice="84 FR 22963",
+        license_requirement="For all items subject to the EAR.",
+        license_policy="Presumption of denial.",
+    ),
     csl_row("a2", "Sugon", federal_register_notice="84 FR 29371"),
     csl_row("a3", "Old Entry Ltd.", federal_register_notice="80 FR 1"),
 ]
 V2 = [
     V1[0] | {"alt_names": "Huawei; 华为技术有限公司; Huawei Tech"},  # changed alias
-    V1[1],                                                              # unchanged
+    V1[1],  # unchanged
     csl_row("a4", "New Entry GmbH", federal_register_notice="91 FR 2"),  # added; a3 removed
 ]
 

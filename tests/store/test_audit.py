@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import delete, update
 
 from compliance.store import audit
@@ -29,7 +31,7 @@ def test_chain_verifies_and_links(db) -> None:  # type: ignore[no-untyped-def]
         rows = session.query(AuditEvent).order_by(AuditEvent.seq).all()
     assert report.ok and report.rows == 5
     assert rows[0].prev_hash == audit.GENESIS
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert after.prev_hash == before.row_hash
         assert after.seq == before.seq + 1
 
@@ -58,8 +60,6 @@ def test_deleted_row_is_detected(db) -> None:  # type: ignore[no-untyped-def]
 def test_rewritten_details_are_detected(db) -> None:  # type: ignore[no-untyped-def]
     _write(db, 3)
     with transaction(db.sessions) as session:
-        session.execute(
-            update(AuditEvent).where(AuditEvent.seq == 1).values(details={"i": 99})
-        )
+        session.execute(update(AuditEvent).where(AuditEvent.seq == 1).values(details={"i": 99}))
     with db.sessions() as session:
         assert audit.verify_chain(session).first_bad_seq == 1

@@ -73,9 +73,19 @@ def test_one_active_version_per_source_is_enforced_by_the_database(db) -> None: 
 
     def version(source_id: int, seq: int, sha: str) -> ListVersion:
         return ListVersion(
-            source_id=source_id, seq=seq, is_active=True, content_sha256=sha, format="csl",
-            loaded_at=now, loaded_by="t", entry_count=0, alias_count=0, address_count=0,
-            files=[], problems=[], stats={},
+            source_id=source_id,
+            seq=seq,
+            is_active=True,
+            content_sha256=sha,
+            format="csl",
+            loaded_at=now,
+            loaded_by="t",
+            entry_count=0,
+            alias_count=0,
+            address_count=0,
+            files=[],
+            problems=[],
+            stats={},
         )
 
     with db.sessions() as session:

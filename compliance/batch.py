@@ -1,0 +1,130 @@
+"""Batch screening of a customer file: read (streaming), screen (one or more processes), write.
+
+Rows are screened in chunks; with ``workers > 1`` the chunks go to forked worker processes
+that share the parent's built index (copy-on-write), and results come back in input order.
+A bad row becomes an output record with its line and error; it never stops the batch.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing.pool import AsyncResult
+from pathlib import Path
+from typing import Any
+
+from compliance.model import Outcome, Party
+from compliance.records import RecordResult, iter_customers
+from compliance.screening import ScreeningContext, screen_party
+
+CHUNK = 256
+
+_WORKER_CTX: ScreeningContext | None = None
+
+
+def _screen_chunk(parties: list[Party]) -> list[dict[str, Any]]:
+    assert _WORKER_CTX is not None  # set before the pool forks
+    return [screen_party(p, _WORKER_CTX) for p in parties]
+
+
+def _error_record(rec: RecordResult) -> dict[str, Any]:
+    return {
+        "record_id": rec.record_id,
+        "kind": "customer",
+        "decision": None,
+        "error": rec.error,
+        "line": rec.line,
+        "matches": [],
+        "rule_hits": [],
+    }
+
+
+@dataclass
+class BatchSummary:
+    records: int = 0
+    errors: int = 0
+    decisions: Counter[str] = field(default_factory=Counter)
+
+    def worst(self) -> Outcome:
+        ranked = [Outcome(d) for d in self.decisions]
+        return max(ranked, key=lambda o: o.rank, default=Outcome.CLEAR)
+
+
+def _chunks(records: Iterable[RecordResult]) -> Iterator[list[RecordResult]]:
+    it = iter(records)
+    while chunk := list(islice(it, CHUNK)):
+        yield chunk
+
+
+def screen_records(
+    records: Iterable[RecordResult],
+    ctx: ScreeningContext,
+    *,
+    workers: int = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Screen parsed records in input order; yields one output dict per record."""
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+    chunks = _chunks(records)
+
+    def emit(chunk: list[RecordResult], screened: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        results = iter(screened)
+        for rec in chunk:
+            yield next(results) if rec.party is not None else _error_record(rec)
+        if on_progress is not None:
+            on_progress(len(chunk))
+
+    if workers <= 1:
+        for chunk in chunks:
+            parties = [r.party for r in chunk if r.party is not None]
+            yield from emit(chunk, _screen_chunk(parties))
+        return
+    # Bounded in-flight work: the reader never runs ahead of the workers by more than a few
+    # chunks, so memory stays flat on a file of millions of rows.
+    inflight: deque[tuple[list[RecordResult], AsyncResult[list[dict[str, Any]]]]] = deque()
+    with mp.get_context("fork").Pool(workers) as pool:
+        for chunk in chunks:
+            parties = [r.party for r in chunk if r.party is not None]
+            inflight.append((chunk, pool.apply_async(_screen_chunk, (parties,))))
+            if len(inflight) >= workers * 4:
+                done, result = inflight.popleft()
+                yield from emit(done, result.get())
+        while inflight:
+            done, result = inflight.popleft()
+            yield from emit(done, result.get())
+
+
+def count_lines(path: Path) -> int:
+    """Approximate record count for a progress bar (lines minus a header)."""
+    with path.open("rb") as fh:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    return max(lines - (1 if path.suffix.lower() == ".csv" else 0), 0)
+
+
+def run_batch(
+    path: Path,
+    ctx: ScreeningContext,
+    write: Callable[[Iterable[dict[str, Any]]], int],
+    *,
+    workers: int = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    summary = BatchSummary()
+
+    def tally(results: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for result in results:
+            summary.records += 1
+            if result.get("error"):
+                summary.errors += 1
+            else:
+                summary.decisions[result["decision"]] += 1
+            yield result
+
+    write(
+        tally(screen_records(iter_customers(path), ctx, workers=workers, on_progress=on_progress))
+    )
+    return summary

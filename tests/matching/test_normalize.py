@@ -1,0 +1,58 @@
+"""The one normalization: table-driven cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from compliance.normalize import normalize_name
+from compliance.normalize.scripts import skeleton
+
+CASES: list[tuple[str, bool, tuple[str, ...]]] = [
+    # legal forms made comparable, not deleted
+    ("Huawei Technologies Co., Ltd.", False, ("huawei", "technologies", "llc")),
+    ("HUAWEI TECHNOLOGIES CO LTD", False, ("huawei", "technologies", "llc")),
+    ("Huawei Technologies Company Limited", False, ("huawei", "technologies", "company", "llc")),
+    ("Siemens Aktiengesellschaft", False, ("siemens", "jsc")),
+    ("ООО Газпром нефть", False, ("llc", "gazprom", "neft")),
+    ("OOO Gazprom Neft", False, ("llc", "gazprom", "neft")),
+    ("Limited Liability Company Romashka", False, ("llc", "romashka")),
+    # run-together legal forms
+    ("JSCARGUMENT", False, ("jsc", "argument")),
+    ("JSC ARGUMENT", False, ("jsc", "argument")),
+    # scripts
+    ("华为技术有限公司", False, ("huawei", "technology", "llc")),
+    ("长江存储科技有限责任公司", False, ("changjiang", "cunchu", "technology", "llc")),
+    ("北京旷视科技有限公司", False, ("beijing", "kuangshi", "technology", "llc")),
+    ("Changjiang Cunchu Keji Youxian Zeren Gongsi", False,
+     ("changjiang", "cunchu", "technology", "llc")),
+    ("조선콤퓨터쎈터", False, ("choson", "computer", "center")),
+    ("Société Générale S.A.", False, ("societe", "generale", "jsc")),
+    # persons: name order and titles
+    ("MADURO MOROS, Nicolas", True, ("nicolas", "maduro", "moros")),
+    ("Dr. Ayman al-Zawahiri", True, ("ayman", "al", "zawahiri")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "person", "tokens"), CASES)
+def test_tokens(raw: str, person: bool, tokens: tuple[str, ...]) -> None:
+    assert normalize_name(raw, person).tokens == tokens
+
+
+@pytest.mark.parametrize("raw", ["Co., Ltd.", "CORP", "Limited", "LLC", "GmbH", "有限公司", "  "])
+def test_names_made_only_of_legal_forms_are_empty(raw: str) -> None:
+    assert normalize_name(raw).is_empty
+
+
+def test_cyrillic_and_latin_renderings_meet() -> None:
+    assert normalize_name("ООО Газпром нефть").core == normalize_name("Gazprom Neft LLC").core
+
+
+def test_arabic_script_is_flagged_and_skeletons_meet() -> None:
+    persian = normalize_name("صنایع الکترونیک ایران")
+    latin = normalize_name("Sanaye Electronic Iran")
+    assert persian.abjad and not latin.abjad
+    assert [skeleton(t) for t in persian.core][::2] == [skeleton(t) for t in latin.core][::2]
+
+
+def test_joined_form_meets_split_rendering() -> None:
+    assert normalize_name("Mega Tech Ltd").joined == normalize_name("MEGATECH LIMITED").joined
