@@ -108,9 +108,11 @@ class NameIndex:
         width = max((len(r.norm.tokens) for r in self.names), default=1)
         self.name_tokens: IntArray = np.full((n, width), -1, dtype=np.int32)
         for row, rec in enumerate(self.names):
-            ids = [self.token_id[t] for t in rec.norm.tokens]
+            ids = [self.token_id[t] for t in dict.fromkeys(rec.norm.tokens)]
             self.name_tokens[row, : len(ids)] = ids
-        self.name_len: IntArray = np.array([len(r.norm.tokens) for r in self.names], dtype=np.int32)
+        self.name_len: IntArray = np.array(
+            [len(set(r.norm.tokens)) for r in self.names], dtype=np.int32
+        )
         self.name_core_count: IntArray = np.array(
             [len(r.norm.core) for r in self.names], dtype=np.int32
         )
@@ -173,11 +175,23 @@ class NameIndex:
         dense = np.bincount(ids, weights=weights)  # one slot per name id: no sort needed
         # Names sharing too little of the query's key weight cannot be similar enough to
         # matter: dropping them is what keeps the scorer's work small for the many clean
-        # customers. A key the lists never use counts as maximally rare.
+        # customers.
         if norm.abjad:  # its word keys are vowel-less spellings: only skeletons can meet
             unseen = 0
-        possible = float(key_weights.sum()) + unseen * math.log(self.size + 1)
-        uniq = np.flatnonzero(dense >= max(self.weights.min_key_coverage * possible, 1e-9))
+        # A key the lists never use (a typo's trigrams) counts as an average key of the query,
+        # not as a maximally rare one: one typo must not push the true name below the cut.
+        possible = float(key_weights.sum()) + unseen * float(key_weights.mean())
+        w = self.weights
+        # One pass over the dense array at the lower bar, then the main bar on what is left.
+        weak = np.flatnonzero(dense >= max(w.min_key_coverage_floor * possible, 1e-9))
+        weak_totals = dense[weak]
+        strong = weak_totals >= w.min_key_coverage * possible
+        uniq = weak[strong]
+        if len(uniq) < w.min_candidates < len(weak):
+            # Short names have few keys and a typo breaks a large share of them ("IFYTEK"):
+            # the best few names clearing the lower bar are scored too.
+            best = np.argpartition(-weak_totals, w.min_candidates - 1)[: w.min_candidates]
+            uniq = np.union1d(uniq, weak[best])
         totals = dense[uniq]
         if len(uniq) <= limit:
             return uniq.astype(np.int32)

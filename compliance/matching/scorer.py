@@ -53,24 +53,25 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     if len(rows) == 0 or not query.core:
         return np.zeros(len(rows), dtype=np.float64)
     w = index.weights
+    qtokens = tuple(dict.fromkeys(query.tokens))  # a repeated word counts once
     width = int(index.name_len[rows].max())
     tokens = index.name_tokens[rows, :width]  # (C, L), -1 = padding
     valid = tokens >= 0
     uniq, inverse = np.unique(tokens[valid], return_inverse=True)
-    sims = _token_sims(index, query.tokens, index.vocab_array[uniq].tolist(), index.token_len[uniq])
+    sims = _token_sims(index, qtokens, index.vocab_array[uniq].tolist(), index.token_len[uniq])
     if query.abjad:
         skel = _token_sims(
             index,
-            tuple(skeleton(t) for t in query.tokens),
+            tuple(skeleton(t) for t in qtokens),
             [index.vocab_skeleton[i] for i in uniq],
             index.skeleton_len[uniq],
         )
         sims = np.maximum(sims, skel * index.weights.skeleton_factor)
 
     # Query token weights: known tokens by rarity; unknown ones by the token they match best.
-    q_w = np.empty(len(query.tokens), dtype=np.float64)
-    q_legal = np.array([is_legal(t) for t in query.tokens], dtype=np.bool_)
-    for i, tok in enumerate(query.tokens):
+    q_w = np.empty(len(qtokens), dtype=np.float64)
+    q_legal = np.array([is_legal(t) for t in qtokens], dtype=np.bool_)
+    for i, tok in enumerate(qtokens):
         known = index.query_token_weight(tok)
         if known is not None:
             q_w[i] = known
@@ -79,7 +80,7 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
         else:
             q_w[i] = 1.0
 
-    grid = np.zeros((len(query.tokens), *tokens.shape), dtype=np.float64)  # (Q, C, L)
+    grid = np.zeros((len(qtokens), *tokens.shape), dtype=np.float64)  # (Q, C, L)
     grid[:, valid] = sims[:, inverse]
     best_q = grid.max(axis=2)  # (Q, C)
     best_c = grid.max(axis=0)  # (C, L)

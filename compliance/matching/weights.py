@@ -18,8 +18,9 @@ class Weights:
 
     # Two tokens count as the same word when their similarity (optimal string alignment,
     # transpositions cost 1) reaches this. "huawie"/"huawei" = 0.83 (kept); "bush"/"habbash"
-    # = 0.43 (not a match, so "George Bush" does not meet "George Habbash").
-    token_similarity_floor: float = 0.75
+    # = 0.43 (not a match, so "George Bush" does not meet "George Habbash"); "wang"/"fang"
+    # = 0.75 (not a match: in a 4-letter word one letter is a different name).
+    token_similarity_floor: float = 0.8
     # An entry's tokens that the query does not have count this much (the query's own
     # unmatched tokens count fully): lists give full names, customers often fewer parts.
     # "Nicolas Maduro" vs "MADURO MOROS, Nicolas": "moros" is missing -> ~0.86, not ~0.77.
@@ -72,6 +73,10 @@ class Weights:
     # trigram keys, by rarity) to be scored at all. A one-letter typo in a ten-letter name
     # keeps ~75% of its trigrams; an unrelated name shares a few common trigrams (< 20%).
     min_key_coverage: float = 0.45
+    # Below that, the best ``min_candidates`` names sharing at least ``min_key_coverage_floor``
+    # are still scored: "IFYTEK" keeps only ~30% of its keys in common with "IFLYTEK".
+    min_candidates: int = 5
+    min_key_coverage_floor: float = 0.2
 
 
 DEFAULT_WEIGHTS = Weights()

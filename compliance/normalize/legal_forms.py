@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-from rigour.names import replace_org_types_compare
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from rigour.names import extract_org_types
 
 # Generic forms rigour produces, plus org-class words it leaves alone.
 LEGAL_TOKENS: frozenset[str] = frozenset(
@@ -31,9 +33,59 @@ _SUFFIX_FORMS = ("gmbh", "llc", "ltd", "inc", "corp", "coltd", "jsc")
 _MIN_REST = 4
 
 
+# Short forms rigour knows that are also common name parts ("Fang Yu", "Li Ao", "Kim Song II",
+# "Chan Sau Luen") are only taken as legal forms when they are on this list, and then only at
+# the start or the end of the name.
+SHORT_FORMS: frozenset[str] = frozenset(
+    {
+        "llc", "ltd", "inc", "co", "jsc", "ooo", "oao", "zao", "pao", "pjsc", "ojsc", "cjsc",
+        "ag", "sa", "bv", "nv", "kk", "plc", "pte", "srl", "spa", "kg", "ab", "oy", "sas",
+        "llp", "lp", "pvt", "fze", "fzc", "tov", "uab", "sro", "aps", "oyj", "asa", "doo",
+        "ood", "kft", "zrt", "sdn", "bhd", "gk", "corp", "pty", "gmbh",
+    }
+)  # fmt: skip
+_SHORT_MAX = 4
+
+
+# Words of long legal forms ("Joint Stock Company", "Obshchestvo s Ogranichennoy
+# Otvetstvennostyu"). A misspelt one ("JOIHT STOCK COMPANY") is corrected before the legal-form
+# table runs, so the phrase is still recognised instead of becoming heavy name tokens.
+LEGAL_WORDS: tuple[str, ...] = (
+    "joint", "stock", "company", "limited", "liability", "corporation", "incorporated",
+    "aktsionernoe", "aktsionernoye", "obshchestvo", "otvetstvennostyu", "ogranichennoy",
+    "ogranichennoi", "publichnoe", "zakrytoe", "otkrytoe", "gesellschaft", "beschrankter",
+    "haftung", "sociedad", "anonima", "limitada", "responsabilidad", "societe", "anonyme",
+    "partnership", "private", "public",
+)  # fmt: skip
+_LEGAL_WORD_SET = frozenset(LEGAL_WORDS)
+
+
+def correct_legal_words(text: str) -> str:
+    """Fix one-edit typos in legal-form words of 5+ letters ("liabilityd" -> "liability")."""
+    out = []
+    for word in text.split():
+        if len(word) >= 5 and word not in _LEGAL_WORD_SET:
+            found = process.extractOne(word, LEGAL_WORDS, scorer=OSA.distance, score_cutoff=1)
+            if found is not None:
+                word = found[0]
+        out.append(word)
+    return " ".join(out)
+
+
 def rewrite(text: str) -> str:
-    """Replace legal forms in lower-case ASCII text with their generic comparison form."""
-    return str(replace_org_types_compare(text, generic=True))
+    """Replace legal forms in lower-case ASCII text with their generic comparison form
+    (rigour's org-type table), guarding short forms that double as name parts."""
+    text = correct_legal_words(text)
+    found = extract_org_types(text, generic=True)
+    if not found:
+        return text
+    words = text.split()
+    for matched, form in found:
+        short = " " not in matched and len(matched) <= _SHORT_MAX
+        if short and (matched not in SHORT_FORMS or matched not in (words[0], words[-1])):
+            continue
+        text = re.sub(rf"(?<![a-z0-9]){re.escape(matched)}(?![a-z0-9])", f" {form} ", text)
+    return " ".join(text.split())
 
 
 def split_run_together(token: str) -> tuple[str, ...]:

@@ -11,6 +11,8 @@ Steps, in order (each is a pure string transformation):
 5. Abbreviation dots closed up ("S.A." -> "sa"), other punctuation to spaces.
 6. Legal forms rewritten to a generic comparison form ("Co., Ltd." -> ``llc``) and legal forms
    glued to a name split off ("JSCARGUMENT" -> ``jsc argument``).
+7. Romanization variants folded to one spelling ("Dmitrii"/"Dmitriy" -> ``dmitry``,
+   "Alexey" -> ``aleksey``, "Khor" -> ``hor``).
 
 The result keeps every token; :attr:`NormName.core` holds those that identify the party.
 """
@@ -25,7 +27,7 @@ from functools import lru_cache
 from rigour.names import remove_person_prefixes
 
 from compliance.normalize.legal_forms import is_legal, rewrite, split_run_together
-from compliance.normalize.scripts import is_abjad, rewrite_pinyin, to_ascii
+from compliance.normalize.scripts import fold_romanization, is_abjad, rewrite_pinyin, to_ascii
 
 _ABBREV_DOTS = re.compile(r"\b(?:[a-z]\.){2,}")  # s.a. / k.k. / u.s.a.
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -88,7 +90,8 @@ def normalize_name(name: str, person: bool = False) -> NormName:
         text = rewrite(rewrite_pinyin(text))
     tokens: list[str] = []
     for raw in text.split():
-        tokens.extend(split_run_together(raw) if not person else (raw,))
+        for token in split_run_together(raw) if not person else (raw,):
+            tokens.append(token if is_legal(token) else fold_romanization(token))
     core = tuple(t for t in tokens if not is_legal(t))
     legal = tuple(t for t in tokens if is_legal(t))
     return NormName(tuple(tokens), core, legal, abjad)

@@ -65,7 +65,7 @@ HAN_WORDS: dict[str, str] = {
     "航天": " aerospace ",
     "香港": " hong kong ",
     # Place names: kept as their own pinyin word, not glued to the name that follows.
-    "中国": " zhongguo ",
+    "中国": " china ",
     "北京": " beijing ",
     "上海": " shanghai ",
     "天津": " tianjin ",
@@ -84,6 +84,17 @@ HAN_WORDS: dict[str, str] = {
     "济南": " jinan ",
     "郑州": " zhengzhou ",
     "澳门": " macau ",
+    "仪器": " instruments ",
+    "光电": " optoelectronics ",
+    "航运": " shipping ",
+    "船务": " shipping ",
+    "能源": " energy ",
+    "数据": " data ",
+    "总公司": " general company ",
+    "机械": " machinery ",
+    "材料": " materials ",
+    "物流": " logistics ",
+    "化工": " chemical ",
 }
 _HAN_RE = re.compile("|".join(sorted(map(re.escape, HAN_WORDS), key=len, reverse=True)))
 _HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -130,6 +141,13 @@ PINYIN_WORDS: dict[str, str] = {
     "jicheng dianlu": "integrated circuit",
     "zhizao": "manufacturing",
     "maoyi": "trading",
+    "xianggang": "hong kong",
+    "jinchukou": "import export",
+    "zonggongsi": "general company",
+    "zhongguo": "china",
+    "nengyuan": "energy",
+    "hangyun": "shipping",
+    "chuanwu": "shipping",
 }
 _PINYIN_RE = re.compile(
     r"\b(?:" + "|".join(sorted(map(re.escape, PINYIN_WORDS), key=len, reverse=True)) + r")\b"
@@ -216,3 +234,27 @@ def skeleton(token: str) -> str:
     """Consonant skeleton of an ASCII token: "electronic" -> "lktrnk", "alktrwnyk" -> "lktrnk"."""
     base = token[2:] if token.startswith("al") and len(token) > 4 else token
     return _DOUBLES.sub(r"\1", base.translate(_SKELETON_MAP).translate(_SKELETON_DROP))
+
+
+# Romanizations of the same Cyrillic (and other) names differ in a few systematic ways:
+# "Dmitrii"/"Dmitriy"/"Dmitry", "Khor"/"Hor", "Aleksei"/"Alexey", "Iurii"/"Yuri". Folding both
+# sides to one spelling makes them compare equal.
+_FOLD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"kh"), "h"),
+    (re.compile(r"x"), "ks"),
+    (re.compile(r"(?:iy|ii|yi|ij|yj|yy)$"), "y"),
+    (re.compile(r"^iu|(?<=[aeiou])iu"), "yu"),
+    (re.compile(r"^ia|(?<=[aeiou])ia"), "ya"),
+    (re.compile(r"^ie|(?<=[aeiou])ie"), "ye"),
+    (re.compile(r"tz"), "ts"),
+    (re.compile(r"ph"), "f"),
+)
+
+
+@lru_cache(maxsize=131072)
+def fold_romanization(token: str) -> str:
+    """One spelling for the common romanization variants of a token (applied to list names
+    and queries alike): "dmitrii" -> "dmitry", "alexey" -> "aleksey", "khor" -> "hor"."""
+    for pattern, repl in _FOLD_RULES:
+        token = pattern.sub(repl, token)
+    return token

@@ -206,3 +206,29 @@ def test_stored_entries_rebuild_with_the_same_content_hash(service, db, tmp_path
         e.key: e.content_hash for e in parsed.entries
     }
     assert {e.key: e for e in stored} == {e.key: e for e in parsed.entries}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("fmt", "name"), [("csl", "consolidated.csv"), ("ofac", "sdn.csv")])
+def test_200_mb_of_garbage_is_refused_quickly_and_audited(service, db, tmp_path, fmt, name) -> None:  # type: ignore[no-untyped-def]
+    """A 200 MB file of printable garbage: one clear error naming the file and line 1, no
+    version, an audit row; nothing already loaded is touched."""
+    import random
+
+    service.load([write_csl(tmp_path / "v1.csv", V1)], fmt="csl", source="keep-me")
+    rng = random.Random(1)
+    block = bytes(rng.choice(b"abcdefghij,;\"' \t0123456789") for _ in range(1 << 20))
+    garbage = tmp_path / name
+    with garbage.open("wb") as fh:
+        for _ in range(200):
+            fh.write(block)
+    with pytest.raises(ListFormatError) as caught:
+        service.load([garbage], fmt=fmt, source=f"garbage-{fmt}")
+    message = str(caught.value)
+    assert name in message and "line 1" in message
+    statuses = {s.source: s for s in service.status()}
+    assert set(statuses) == {"keep-me"} and statuses["keep-me"].active_seq == 1
+    with db.sessions() as session:
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert last is not None and last.outcome == "failed"
+        assert last.subject == f"garbage-{fmt}"

@@ -1,0 +1,5 @@
+"""`python -m compliance` runs the CLI."""
+
+from compliance.cli import main
+
+main()
