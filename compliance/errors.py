@@ -32,10 +32,11 @@ class BadInputError(ComplianceError):
     exit_code = 2
 
 
-class ListFormatError(BadInputError):
-    """A list file does not parse. Names the file, the line (1-based) and the field."""
+class FileFormatError(BadInputError):
+    """A file does not parse. Names the file, the line (1-based) and the field or column."""
 
-    code = "list_format"
+    code = "bad_file"
+    where_label = "field"
 
     def __init__(
         self,
@@ -52,7 +53,7 @@ class ListFormatError(BadInputError):
         if line is not None:
             where += f", line {line}"
         if field is not None:
-            where += f", field {field!r}"
+            where += f", {self.where_label} {field!r}"
         super().__init__(f"{where}: {message}")
 
     def to_dict(self) -> dict[str, object]:
@@ -61,8 +62,14 @@ class ListFormatError(BadInputError):
             "detail": self.message,
             "file": self.path,
             "line": self.line,
-            "field": self.field,
+            self.where_label: self.field,
         }
+
+
+class ListFormatError(FileFormatError):
+    """A list file does not parse."""
+
+    code = "list_format"
 
 
 class UnknownSourceError(BadInputError):

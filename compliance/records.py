@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from _csv import Reader as _CsvReader
 
 from compliance.countries import to_iso2
-from compliance.errors import BadInputError
+from compliance.errors import FileFormatError
 from compliance.model import EntityType, Owner, Party
 
 __all__ = [
@@ -74,11 +74,12 @@ Format = Literal["csv", "jsonl"]
 
 
 # ------------------------------------------------------------------------------ errors
-class InputFileError(BadInputError):
+class InputFileError(FileFormatError):
     """A screening input file cannot be read at all. Names the file, and the line and column
     when they are known."""
 
     code = "input_file"
+    where_label = "column"
 
     def __init__(
         self,
@@ -88,24 +89,11 @@ class InputFileError(BadInputError):
         line: int | None = None,
         column: str | None = None,
     ) -> None:
-        self.path = str(path)
-        self.line = line
-        self.column = column
-        where = self.path
-        if line is not None:
-            where += f", line {line}"
-        if column is not None:
-            where += f", column {column!r}"
-        super().__init__(f"{where}: {message}")
+        super().__init__(path, message, line=line, field=column)
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "error": self.code,
-            "detail": self.message,
-            "file": self.path,
-            "line": self.line,
-            "column": self.column,
-        }
+    @property
+    def column(self) -> str | None:
+        return self.field
 
 
 # ------------------------------------------------------------------------------ records
