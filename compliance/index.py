@@ -135,7 +135,9 @@ class NameIndex:
         self.postings: dict[str, IntArray] = {
             k: np.array(v, dtype=np.int32) for k, v in postings.items()
         }
-        self.max_df = max(50, int(weights.max_key_share * n))
+        # An absolute cap: as lists grow, more keys become "common" and are skipped, so the
+        # work per query stays flat instead of growing with the lists.
+        self.max_df = weights.max_key_df
 
     def _weight(self, token: str, df: int, log_n: float) -> float:
         if is_legal(token):
@@ -172,28 +174,31 @@ class NameIndex:
         dfs = np.array([df for df, _ in usable], dtype=np.float64)
         key_weights = np.log((self.size + 1) / dfs)
         weights = np.repeat(key_weights, dfs.astype(np.int64))
-        dense = np.bincount(ids, weights=weights)  # one slot per name id: no sort needed
         # Names sharing too little of the query's key weight cannot be similar enough to
         # matter: dropping them is what keeps the scorer's work small for the many clean
-        # customers.
+        # customers. A key the lists never use (a typo's trigrams) counts as an average key of
+        # the query, not as a maximally rare one: one typo must not push the true name out.
         if norm.abjad:  # its word keys are vowel-less spellings: only skeletons can meet
             unseen = 0
-        # A key the lists never use (a typo's trigrams) counts as an average key of the query,
-        # not as a maximally rare one: one typo must not push the true name below the cut.
         possible = float(key_weights.sum()) + unseen * float(key_weights.mean())
         w = self.weights
-        # One pass over the dense array at the lower bar, then the main bar on what is left.
-        weak = np.flatnonzero(dense >= max(w.min_key_coverage_floor * possible, 1e-9))
-        weak_totals = dense[weak]
-        strong = weak_totals >= w.min_key_coverage * possible
-        uniq = weak[strong]
-        if len(uniq) < w.min_candidates < len(weak):
+        floor = max(w.min_key_coverage_floor * possible, 1e-9)
+        if len(ids) * 64 < self.size:  # few ids: sorting them beats a pass over every name
+            names, inverse = np.unique(ids, return_inverse=True)
+            sums = np.bincount(inverse, weights=weights)
+            above = np.flatnonzero(sums >= floor)
+            names, sums = names[above], sums[above]
+        else:
+            dense = np.bincount(ids, weights=weights)  # one slot per name id
+            names = np.flatnonzero(dense >= floor)
+            sums = dense[names]
+        keep = sums >= w.min_key_coverage * possible
+        if int(keep.sum()) < w.min_candidates < len(names):
             # Short names have few keys and a typo breaks a large share of them ("IFYTEK"):
             # the best few names clearing the lower bar are scored too.
-            best = np.argpartition(-weak_totals, w.min_candidates - 1)[: w.min_candidates]
-            uniq = np.union1d(uniq, weak[best])
-        totals = dense[uniq]
-        if len(uniq) <= limit:
-            return uniq.astype(np.int32)
-        top = np.argpartition(-totals, limit - 1)[:limit]
-        return uniq[top].astype(np.int32)
+            keep[np.argpartition(-sums, w.min_candidates - 1)[: w.min_candidates]] = True
+        names, sums = names[keep], sums[keep]
+        if len(names) <= limit:
+            return names.astype(np.int32)
+        top = np.argpartition(-sums, limit - 1)[:limit]
+        return names[top].astype(np.int32)

@@ -66,9 +66,9 @@ class Weights:
     address_match: float = 0.03
 
     # Blocking: how many candidate names are scored per query name (after ranking by the
-    # rarest shared keys), and keys in more than this share of names are skipped.
+    # rarest shared keys), and keys found in more names than ``max_key_df`` are skipped.
     max_candidates: int = 150
-    max_key_share: float = 0.02
+    max_key_df: int = 1000
     # ...and a name must share at least this share of the query's key weight (token and
     # trigram keys, by rarity) to be scored at all. A one-letter typo in a ten-letter name
     # keeps ~75% of its trigrams; an unrelated name shares a few common trigrams (< 20%).
