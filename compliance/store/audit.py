@@ -73,26 +73,17 @@ def append(
     prev_hash = GENESIS if last is None else last.row_hash
     when = _utc_naive(at or datetime.now(UTC)).replace(tzinfo=UTC)
     body = json.loads(json.dumps(details or {}, default=str))  # JSON-safe, as it will be stored
-    row = AuditEvent(
-        seq=seq,
-        at=when,
-        actor=actor,
-        action=action,
-        subject=subject,
-        outcome=outcome,
-        details=body,
-        prev_hash=prev_hash,
-        row_hash=compute_hash(
-            seq=seq,
-            at=when,
-            actor=actor,
-            action=action,
-            subject=subject,
-            outcome=outcome,
-            details=body,
-            prev_hash=prev_hash,
-        ),
-    )
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "at": when,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "outcome": outcome,
+        "details": body,
+        "prev_hash": prev_hash,
+    }
+    row = AuditEvent(**fields, row_hash=compute_hash(**fields))
     session.add(row)
     session.flush()
     return row

@@ -11,41 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from compliance.errors import ListFormatError
+from compliance.lists.csl import COLUMNS
 from compliance.lists.service import ListService
 from compliance.store.audit import verify_chain
 from compliance.store.tables import AuditEvent, ListAliasRow, ListEntryRow, ListVersion
 
-CSL_HEADER = [
-    "_id",
-    "source",
-    "entity_number",
-    "type",
-    "programs",
-    "name",
-    "title",
-    "addresses",
-    "federal_register_notice",
-    "start_date",
-    "end_date",
-    "standard_order",
-    "license_requirement",
-    "license_policy",
-    "call_sign",
-    "vessel_type",
-    "gross_tonnage",
-    "gross_registered_tonnage",
-    "vessel_flag",
-    "vessel_owner",
-    "remarks",
-    "source_list_url",
-    "alt_names",
-    "citizenships",
-    "dates_of_birth",
-    "nationalities",
-    "places_of_birth",
-    "source_information_url",
-    "ids",
-]
+CSL_HEADER = list(COLUMNS)
 EL = "Entity List (EL) - Bureau of Industry and Security"
 
 
