@@ -22,6 +22,8 @@ from compliance.settings import Settings, get_settings
 from compliance.store.database import Database, open_database
 
 if TYPE_CHECKING:
+    from compliance.ownership import OwnershipGraph
+    from compliance.rules import Ruleset
     from compliance.screening import ScreeningContext
 
 app = typer.Typer(
@@ -34,6 +36,11 @@ lists_app = typer.Typer(
 )
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Jurisdiction rules: check a rules directory, list and explain rules.",
+    no_args_is_help=True,
+)
+app.add_typer(rules_app, name="rules")
 app.add_typer(lists_app, name="lists")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
@@ -285,17 +292,36 @@ class FailOn(StrEnum):
     prohibited = "prohibited"
 
 
-def _context(as_of: datetime | None, threshold: float | None) -> ScreeningContext:
+def _ruleset() -> Ruleset:
+    from compliance.rules import load_ruleset, rule_dirs
+
+    return load_ruleset(rule_dirs(_settings().rules_dir))
+
+
+def _context(
+    as_of: datetime | None, threshold: float | None, graph: OwnershipGraph | None = None
+) -> ScreeningContext:
     from compliance.matching.engine import load_matcher
     from compliance.screening import ScreeningContext
 
     settings = _settings()
+    ruleset = _ruleset()  # a bad rule file stops here, before any screening
     db = _db()
     loaded = load_matcher(db.sessions, settings.home / "cache")
     if not loaded.list_versions:
         raise BadInputError("no active list version: load a list first (compliance lists load)")
     when = as_of.date() if as_of else date.today()
-    return ScreeningContext(loaded.matcher, loaded.list_versions, when, threshold)
+    ctx = ScreeningContext(
+        loaded.matcher,
+        loaded.list_versions,
+        when,
+        threshold,
+        ruleset_version=ruleset.version,
+        rules=ruleset.compiled(when),
+        graph=graph,
+    )
+    ctx.warm()
+    return ctx
 
 
 AsOf = Annotated[
@@ -323,22 +349,25 @@ def screen(
     threshold: Threshold = None,
     workers: Annotated[int, typer.Option(min=0, help="Processes (0 = CPU count).")] = 0,
 ) -> None:
-    """Screen a file of customers against every active list version."""
+    """Screen a file of customers (or data centres) against every active list version and
+    the rules in force on --as-of."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from compliance._dc_batch import run_data_centres
     from compliance.batch import count_lines, run_batch
 
-    if kind is not Kind.customers:
-        raise BadInputError("--kind data-centres is not available yet (see the open issues)")
     if not input_file.is_file():
         raise BadInputError(f"{input_file}: no such file")
     if out_file is not None and out_file.suffix.lower() not in (".jsonl", ".csv", ".xlsx"):
         raise BadInputError(f"{out_file}: --out must end in .jsonl, .csv or .xlsx")
-    ctx = _context(as_of, threshold)
+    graph = _ownership_graph(input_file) if kind is Kind.customers else None
+    ctx = _context(as_of, threshold, graph)
     n_workers = workers or min(os.cpu_count() or 1, 8)
     meta = {
         "input": str(input_file),
+        "kind": kind.value,
         "list_versions": ctx.list_versions,
+        "ruleset_version": ctx.ruleset_version,
         "threshold": ctx.effective_threshold,
         "as_of": ctx.as_of.isoformat(),
     }
@@ -364,13 +393,18 @@ def screen(
         disable=total < 2000 or not err.is_terminal,
     ) as progress:
         task = progress.add_task("screen", total=total)
-        summary = run_batch(
-            input_file,
-            ctx,
-            write,
-            workers=n_workers,
-            on_progress=lambda n: progress.advance(task, n),
-        )
+        if kind is Kind.data_centres:
+            summary = run_data_centres(
+                input_file, ctx, write, on_progress=lambda n: progress.advance(task, n)
+            )
+        else:
+            summary = run_batch(
+                input_file,
+                ctx,
+                write,
+                workers=n_workers,
+                on_progress=lambda n: progress.advance(task, n),
+            )
     decisions = ", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items()))
     err.print(
         f"screened {summary.records} records ({decisions or 'none'}); "
@@ -381,6 +415,15 @@ def screen(
         raise typer.Exit(2)
     if fail_on is not None and summary.worst().rank >= Outcome(fail_on.value).rank:
         raise typer.Exit(1)
+
+
+def _ownership_graph(path: Path) -> OwnershipGraph:
+    """The batch's records that name owners or parents, so ownership chains through other
+    records of the same file can be followed (one extra read of the file)."""
+    from compliance.ownership import OwnershipGraph
+    from compliance.records import iter_customers
+
+    return OwnershipGraph(r.party for r in iter_customers(path) if r.party is not None)
 
 
 @app.command("screen-name")
@@ -416,11 +459,130 @@ def screen_name(
     for m in result["matches"]:
         out.print(
             f"  {m['score']:.2f}  {m['list']} {m['program']} {m['entry_id']}: {m['entry_name']}"
-            f"  (matched {m['matched_kind']} '{m['matched_name']}')",
+            f"  (matched {m['matched_kind']} '{m['matched_name']}'; {m['status']})",
             highlight=False,
         )
         for fname, feat in m["features"].items():
             out.print(f"        {fname} {feat['score']:+.2f}: {feat['detail']}", highlight=False)
+    for hit in result["rule_hits"]:
+        out.print(
+            f"  rule {hit['rule_id']} -> {hit['outcome']} ({hit['basis']}; {hit['citation']})",
+            highlight=False,
+        )
+        out.print(f"        {hit['reason']}", highlight=False)
+
+
+# --------------------------------------------------------------------------------- rules
+def _rules_dirs(directory: Path | None) -> list[Path]:
+    from compliance.rules import rule_dirs
+
+    return rule_dirs(directory if directory is not None else _settings().rules_dir)
+
+
+RulesDir = Annotated[
+    Path | None,
+    typer.Argument(
+        help="An operator rules directory laid over the shipped rules "
+        "(default: COMPLIANCE_RULES_DIR, else the shipped rules alone)."
+    ),
+]
+
+
+@rules_app.command("check")
+@handle_errors
+def rules_check(directory: RulesDir = None, verbose: bool = False) -> None:
+    """Validate every rule file and run the known-answer cases beside them.
+
+    Exit 2 if a file is invalid (every problem is listed with file, line and field), 1 if a
+    known-answer case fails, 0 otherwise."""
+    from compliance.rules import load_ruleset
+    from compliance.rules.cases import run_all
+
+    dirs = _rules_dirs(directory)
+    ruleset = load_ruleset(dirs)
+    results = run_all(ruleset, dirs)
+    failed = [r for r in results if not r.ok]
+    for r in results if verbose else failed:
+        out.print(r.describe(), highlight=False, soft_wrap=True)
+    files = ", ".join(sorted(ruleset.files))
+    out.print(
+        f"{len(ruleset.rules())} rules in {len(ruleset.files)} files ({files}) plus "
+        f"{len(ruleset.groups.groups)} country groups: valid. Version {ruleset.version}.",
+        highlight=False,
+    )
+    out.print(f"known-answer cases: {len(results) - len(failed)}/{len(results)} pass")
+    if failed:
+        raise typer.Exit(1)
+
+
+@rules_app.command("list")
+@handle_errors
+def rules_list(as_of: AsOf = None, as_json: JsonOpt = False) -> None:
+    """Every rule with its outcome, citation and status on --as-of (default today)."""
+    from compliance.rules.engine import rule_status
+
+    ruleset = _ruleset()
+    when = as_of.date() if as_of else date.today()
+    rows: list[dict[str, str]] = [
+        {
+            "id": rule.id,
+            "file": name,
+            "outcome": rule.outcome.value,
+            "basis": rule.basis or ruleset.files[name].file.basis,
+            "status": rule_status(rule, ruleset.files[name].file.enabled, when),
+            "verified": "yes" if rule.verified else "no",
+            "citation": rule.citation,
+        }
+        for name, rule in ruleset.rules()
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("id", "outcome", "basis", "status", "verified", "citation")
+    for r in rows:
+        table.add_row(r["id"], r["outcome"], r["basis"], r["status"], r["verified"], r["citation"])
+    out.print(table)
+
+
+@rules_app.command("explain")
+@handle_errors
+def rules_explain(
+    rule_id: Annotated[str, typer.Argument(metavar="RULE_ID")], as_of: AsOf = None
+) -> None:
+    """Print one rule in plain language: what it tests, what it decides, its citation and
+    whether it is in force on --as-of."""
+    from compliance.rules.engine import describe_condition, rule_status
+
+    ruleset = _ruleset()
+    found = ruleset.rule(rule_id)
+    if found is None:
+        known = ", ".join(r.id for _, r in ruleset.rules())
+        raise BadInputError(f"no rule {rule_id!r}; known rules: {known}")
+    name, rule = found
+    rule_file = ruleset.files[name]
+    when = as_of.date() if as_of else date.today()
+    basis = rule.basis or rule_file.file.basis
+    window = f"from {rule.effective_from}" + (
+        f" to {rule.effective_to}" if rule.effective_to else ""
+    )
+    lines = [
+        f"{rule.id}: {rule.title}",
+        f"  outcome:   {rule.outcome.value} ({'LAW' if basis == 'law' else 'POLICY, not law'})",
+        f"  citation:  {rule.citation}",
+        f"  source:    {rule.source_url}",
+        f"  verified:  {'yes' if rule.verified else 'NO: seen only in secondary sources'}",
+        f"  in effect: {window}",
+        *(f"  suspended: {w.from_} to {w.to} ({w.citation})" for w in rule.suspended),
+        f"  status on {when}: {rule_status(rule, rule_file.file.enabled, when)}",
+        f"  applies to: {', '.join(rule.applies_to)}",
+        f"  file:      {ruleset.sources[name]}",
+        "  fires when:",
+        *(f"    {line}" for line in describe_condition(rule.when)),
+        f"  reason:    {rule.reason}",
+    ]
+    if rule.note:
+        lines.append(f"  note:      {rule.note}")
+    out.print("\n".join(lines), highlight=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------------- audit

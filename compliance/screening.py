@@ -1,8 +1,11 @@
-"""Screening one record: matches, decision, and the evidence, as the output contract's dict.
+"""Screening one record: matches, ownership, rule hits, decision, as the output contract's dict.
 
-Pure: no database, no network, no clock (``as_of`` is an argument). Until the rules engine
-exists, a record with any match at or above the review threshold is ``review``; otherwise
-``clear``.
+Pure: no database, no network, no clock (``as_of`` is an argument). A customer's names, and the
+names of its owners and parents, are matched against the lists; the facts built from the record
+and those matches (:mod:`compliance.facts`) go through the rules in force on ``as_of``; the
+decision is the strongest rule outcome, and at least ``review`` while any match is unresolved.
+A data centre is screened the same way under its operator's name, with its accelerators
+classified first (:mod:`compliance.accelerators`).
 """
 
 from __future__ import annotations
@@ -13,22 +16,71 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from compliance.accelerators import Accelerator, Classification, classify
+from compliance.facts import customer_facts, data_centre_facts, hit_record, match_status
 from compliance.matching.engine import ENGINE_VERSION, Matcher
-from compliance.model import Match, Outcome, Party
+from compliance.model import EntityType, ListEntry, Match, Party
+from compliance.ownership import OwnershipGraph, listed_share_unknown, owner_links
+from compliance.records import DataCentre
+from compliance.rules.engine import CompiledRuleset, RuleHit, decide
 
 
 @dataclass(frozen=True)
 class ScreeningContext:
+    """Everything a screening depends on besides the record itself (no clock, no I/O)."""
+
     matcher: Matcher
     list_versions: dict[str, str]
     as_of: date
     threshold: float | None = None
     ruleset_version: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    rules: CompiledRuleset | None = None
+    graph: OwnershipGraph | None = None
+    confirmed: frozenset[tuple[str, str]] = frozenset()
+    accelerators: dict[str, Accelerator] | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def effective_threshold(self) -> float:
         return self.matcher.weights.review_threshold if self.threshold is None else self.threshold
+
+    def entry(self, source: str, key: str) -> ListEntry | None:
+        entries: dict[tuple[str, str], ListEntry] | None = self._cache.get("entries")
+        if entries is None:
+            entries = {(src, e.key): e for src, e in self.matcher.index.entries}
+            self._cache["entries"] = entries
+        return entries.get((source, key))
+
+    def warm(self) -> None:
+        """Build the lazy lookups now (before worker processes fork, so they share them)."""
+        self.entry("", "")
+
+    def hits(self, party: Party, matches: list[Match]) -> tuple[dict[str, Any], ...]:
+        person = party.entity_type is EntityType.PERSON
+        return tuple(
+            hit_record(
+                m, self.entry(m.source, m.entry_key), match_status(m, person, self.confirmed)
+            )
+            for m in matches
+        )
+
+    def screen_name(self, name: str, country: str | None) -> tuple[dict[str, Any], ...]:
+        """List hits for an owner or parent name (cached: the same parent recurs in a batch)."""
+        cache: dict[tuple[str, str | None], tuple[dict[str, Any], ...]] = self._cache.setdefault(
+            "names", {}
+        )
+        key = (name, country)
+        found = cache.get(key)
+        if found is None:
+            party = Party(id="related", name=name, country=country)
+            found = self.hits(party, self.matcher.match(party, threshold=self.threshold))
+            if len(cache) < _NAME_CACHE:
+                cache[key] = found
+        return found
+
+
+_NAME_CACHE = 100_000
 
 
 def party_fingerprint(party: Party) -> dict[str, Any]:
@@ -47,15 +99,40 @@ def party_fingerprint(party: Party) -> dict[str, Any]:
         "owners": [[o.name, o.share, o.country] for o in party.owners],
         "date_of_birth": party.date_of_birth,
         "service": party.service,
+        "extra": sorted(party.extra),
     }
 
 
-def screening_id(party: Party, ctx: ScreeningContext) -> str:
-    """Deterministic: the same record, list versions, ruleset, engine, threshold and as_of give
-    the same id, so a replayed screening can be compared with the original one."""
+def data_centre_fingerprint(dc: DataCentre) -> dict[str, Any]:
+    return {
+        "id": dc.id,
+        "name": dc.name,
+        "operator": [dc.operator_name, dc.operator_country],
+        "ultimate_parent": [dc.operator_ultimate_parent_name, dc.operator_ultimate_parent_country],
+        "location": [dc.country, dc.city],
+        "accelerators": [dc.accelerator_model, dc.accelerator_count, dc.eccn, dc.tpp_per_device],
+        "extra": sorted(dc.extra),
+    }
+
+
+def screening_id(
+    record: Party | DataCentre,
+    ctx: ScreeningContext,
+    related: tuple[dict[str, Any], ...] = (),
+) -> str:
+    """Deterministic: the same record, list versions, ruleset, engine, threshold, as_of (and
+    batch records followed for ownership, and reviewer confirmations) give the same id, so a
+    replayed screening can be compared with the original one."""
+    fingerprint = (
+        data_centre_fingerprint(record)
+        if isinstance(record, DataCentre)
+        else party_fingerprint(record)
+    )
     payload = json.dumps(
         {
-            "party": party_fingerprint(party),
+            "party": fingerprint,
+            "related_records": _followed(related),
+            "confirmed": sorted(ctx.confirmed),
             "lists": ctx.list_versions,
             "ruleset": ctx.ruleset_version,
             "engine": ENGINE_VERSION,
@@ -68,22 +145,128 @@ def screening_id(party: Party, ctx: ScreeningContext) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
-def decide(matches: list[Match]) -> Outcome:
-    return Outcome.REVIEW if matches else Outcome.CLEAR
+def _followed(links: tuple[dict[str, Any], ...]) -> list[Any]:
+    return [[link["record_id"], _followed(link["owners"])] for link in links if link["record_id"]]
 
 
-def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer") -> dict[str, Any]:
-    matches = ctx.matcher.match(party, threshold=ctx.threshold)
+def _evaluate(ctx: ScreeningContext, facts: dict[str, Any], kind: str) -> list[RuleHit]:
+    return ctx.rules.evaluate(facts, kind) if ctx.rules is not None else []
+
+
+def _matches_out(matches: list[Match], hits: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    return [{**m.to_dict(), "status": h["status"]} for m, h in zip(matches, hits, strict=True)]
+
+
+def _ownership_out(links: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": link["name"],
+            "share": link["share"],
+            "country": link["country"],
+            "via": link["via"],
+            "record_id": link["record_id"],
+            "hits": list(link["hits"]),
+            "owners": _ownership_out(link["owners"]),
+        }
+        for link in links
+    ]
+
+
+def _common(ctx: ScreeningContext, sid: str) -> dict[str, Any]:
     return {
-        "record_id": party.id,
-        "kind": kind,
-        "decision": decide(matches).value,
-        "matches": [m.to_dict() for m in matches],
-        "rule_hits": [],
         "list_versions": ctx.list_versions,
         "ruleset_version": ctx.ruleset_version,
         "as_of": ctx.as_of.isoformat(),
         "threshold": ctx.effective_threshold,
         "engine_version": ENGINE_VERSION,
-        "screening_id": screening_id(party, ctx),
+        "screening_id": sid,
     }
+
+
+def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer") -> dict[str, Any]:
+    """Screen one customer: its names against the lists, its owners and parents too, then
+    the rules in force on ``ctx.as_of``."""
+    matches = ctx.matcher.match(party, threshold=ctx.threshold)
+    hits = ctx.hits(party, matches)
+    links = (
+        owner_links(party, ctx.screen_name, ctx.graph)
+        if party.owners or party.parent_name or party.ultimate_parent_name
+        else ()
+    )
+    facts = customer_facts(party, hits, links, listed_share_unknown(links))
+    rule_hits = _evaluate(ctx, facts, "customer")
+    unresolved = any(h["status"] != "confirmed" for h in hits)
+    out: dict[str, Any] = {
+        "record_id": party.id,
+        "kind": kind,
+        "decision": decide(rule_hits, unresolved).value,
+        "matches": _matches_out(matches, hits),
+        "rule_hits": [h.to_dict() for h in rule_hits],
+    }
+    if links:
+        out["ownership"] = _ownership_out(links)
+    out.update(_common(ctx, screening_id(party, ctx, links)))
+    return out
+
+
+def data_centre_party(dc: DataCentre) -> Party:
+    """The names a data centre is screened under: its operator (and its own name)."""
+    name = dc.operator_name or dc.name
+    aliases = (dc.name,) if dc.operator_name and dc.name != dc.operator_name else ()
+    return Party(
+        id=dc.id,
+        name=name,
+        aliases=aliases,
+        entity_type=EntityType.ORGANIZATION,
+        country=dc.operator_country,
+        hq_country=dc.operator_country,
+        ultimate_parent_name=dc.operator_ultimate_parent_name,
+        ultimate_parent_country=dc.operator_ultimate_parent_country,
+    )
+
+
+def _item_out(item: Classification) -> dict[str, Any]:
+    return {
+        "eccn": item.eccn,
+        "advanced_computing": item.advanced,
+        "level": item.level,
+        "undetermined": item.undetermined,
+        "eccn_conflict": item.conflict,
+        "model": item.model,
+        "vendor": item.vendor,
+        "origin_country": item.origin_country,
+        "tpp": item.tpp,
+        "performance_density": item.performance_density,
+        "basis": item.basis,
+    }
+
+
+def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
+    """Screen one data centre: classify its accelerators, screen its operator and the
+    operator's ultimate parent, and apply the location and headquarters rules."""
+    item = classify(dc.accelerator_model, dc.eccn, dc.tpp_per_device, ctx.accelerators)
+    party = data_centre_party(dc)
+    matches = ctx.matcher.match(party, threshold=ctx.threshold)
+    hits = ctx.hits(party, matches)
+    links = owner_links(party, ctx.screen_name, ctx.graph) if party.ultimate_parent_name else ()
+    facts = data_centre_facts(dc, item, hits, links)
+    rule_hits = _evaluate(ctx, facts, "data_centre")
+    unresolved = any(h["status"] != "confirmed" for h in hits)
+    out: dict[str, Any] = {
+        "record_id": dc.id,
+        "kind": "data_centre",
+        "decision": decide(rule_hits, unresolved).value,
+        "matches": _matches_out(matches, hits),
+        "rule_hits": [h.to_dict() for h in rule_hits],
+        "item": _item_out(item),
+    }
+    if links:
+        out["ownership"] = _ownership_out(links)
+    out.update(_common(ctx, screening_id(dc, ctx, links)))
+    return out
+
+
+def screen_record(record: Party | DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
+    if isinstance(record, DataCentre):
+        return screen_data_centre(record, ctx)
+    return screen_party(record, ctx)

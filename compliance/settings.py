@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     min_entry_ratio: float = 0.5
 
     actor: str = Field(default="cli", description="Who is recorded in the audit log.")
+    rules_dir: Path | None = Field(
+        default=None,
+        description="An operator's rules directory, laid over the shipped rules by file name "
+        "(a file of the same name replaces the shipped one; a new name adds a topic).",
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -192,8 +192,8 @@ def _as_class(eccn: str) -> str:
 def test_accelerator_table() -> None:
     rows = _read_csv(ACCELERATORS)
     assert list(rows[0]) == [
-        "model", "vendor", "tpp", "die_area_mm2", "performance_density", "typical_eccn",
-        "notes", "source",
+        "model", "vendor", "origin_country", "tpp", "die_area_mm2", "performance_density",
+        "typical_eccn", "notes", "source",
     ]  # fmt: skip
     assert 20 <= len(rows) <= 35
     models = [r["model"] for r in rows]
@@ -217,6 +217,22 @@ def test_accelerator_table() -> None:
             else:  # the outcome depends on a die area nobody has published
                 assert r["typical_eccn"] == "undetermined", r["model"]
                 assert "approx." in r["notes"] or "not published" in r["notes"], r["model"]
+
+
+def test_classifier_agrees_with_the_table() -> None:
+    """compliance.accelerators classifies every table model (no ECCN given) as the table's
+    typical_eccn says, undetermined rows included."""
+    from compliance.accelerators import classify
+
+    for r in _read_csv(ACCELERATORS):
+        got = classify(r["model"], None, None)
+        if r["typical_eccn"] == "undetermined":
+            assert got.undetermined, r["model"]
+        elif r["typical_eccn"].startswith("3A090"):
+            assert got.eccn == r["typical_eccn"] and got.advanced, (r["model"], got)
+        else:
+            assert got.advanced is False and got.eccn is None, (r["model"], got)
+        assert got.origin_country == r["origin_country"]
 
 
 def test_reference_rows_used_by_samples_exist() -> None:

@@ -1,0 +1,193 @@
+"""Classifying a data centre's accelerators: ECCN from the record, or from model and TPP.
+
+The reference table is ``compliance/data/accelerators.csv`` (its README gives each column and
+the source of every figure). The 3A090 thresholds (October 2023 rule):
+
+* 3A090.a: TPP >= 4800; or TPP >= 1600 and performance density (PD) >= 5.92.
+* 3A090.b: 2400 <= TPP < 4800 and 1.6 <= PD < 5.92; or TPP >= 1600 and 3.2 <= PD < 5.92.
+* ICs not designed or marketed for data centres are caught only by TPP >= 4800.
+
+Worked example: an "NVIDIA L4" with no ECCN: the table gives TPP 1940 and PD 6.59, a data-centre
+part, so 3A090.a (TPP >= 1600 and PD >= 5.92). A TPP between 1600 and 4800 with no known die
+area cannot be classified: the record is flagged ``undetermined`` rather than guessed.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from compliance.errors import FileFormatError
+
+ADVANCED_BASES = frozenset({"3A090", "4A090"})
+Z_ITEMS = frozenset({"3A001", "4A003", "4A004", "4A005", "5A002", "5A004", "5A992"})
+_VENDOR_PREFIX = re.compile(r"^(nvidia|amd|intel|google|huawei|cambricon)\s+", re.IGNORECASE)
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Accelerator:
+    model: str
+    vendor: str
+    origin_country: str | None
+    tpp: float | None
+    performance_density: float | None
+    typical_eccn: str
+    datacenter: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What the rules see of a data centre's accelerators (the ``item.*`` facts)."""
+
+    eccn: str | None
+    advanced: bool | None  # None when undetermined
+    level: str | None  # "a", "b" or "z"
+    undetermined: bool
+    conflict: bool
+    model: str | None
+    vendor: str | None
+    origin_country: str | None
+    tpp: float | None
+    performance_density: float | None
+    basis: str  # how the classification was reached, for the explanation
+
+
+def _key(model: str) -> str:
+    return _NON_ALNUM.sub("", _VENDOR_PREFIX.sub("", model.strip()).casefold())
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+def read_table(path: Path) -> dict[str, Accelerator]:
+    table: dict[str, Accelerator] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                acc = Accelerator(
+                    model=row["model"],
+                    vendor=row["vendor"],
+                    origin_country=row["origin_country"] or None,
+                    tpp=_number(row["tpp"]),
+                    performance_density=_number(row["performance_density"]),
+                    typical_eccn=row["typical_eccn"],
+                    datacenter="[non-datacenter]" not in row["notes"],
+                )
+            except (KeyError, ValueError) as exc:
+                raise FileFormatError(path, f"bad row: {exc}", line=line) from exc
+            table[_key(acc.model)] = acc
+    return table
+
+
+@lru_cache(maxsize=1)
+def default_table() -> dict[str, Accelerator]:
+    return read_table(Path(str(resources.files("compliance") / "data" / "accelerators.csv")))
+
+
+def lookup(model: str | None, table: dict[str, Accelerator]) -> Accelerator | None:
+    """The table row for a model name: exact (ignoring case, spaces, punctuation and a vendor
+    prefix), else the longest table model the name starts with ("H100 SXM5 80GB" is H100 SXM)."""
+    if not model:
+        return None
+    key = _key(model)
+    if not key:
+        return None
+    found = table.get(key)
+    if found is not None:
+        return found
+    prefixes = [k for k in table if key.startswith(k)]
+    return table[max(prefixes, key=len)] if prefixes else None
+
+
+def level_from_thresholds(
+    tpp: float | None, density: float | None, datacenter: bool = True
+) -> str | None:
+    """``"a"``, ``"b"``, ``"-"`` (below 3A090) or ``None`` (cannot tell without the die area)."""
+    if tpp is None:
+        return None
+    if tpp >= 4800:
+        return "a"
+    if tpp < 1600:
+        return "-"
+    if not datacenter:
+        return "-"
+    if density is None:
+        return None
+    if density >= 5.92:
+        return "a"
+    if (2400 <= tpp < 4800 and 1.6 <= density < 5.92) or 3.2 <= density < 5.92:
+        return "b"
+    return "-"
+
+
+def parse_eccn(eccn: str) -> tuple[bool, str | None]:
+    """(advanced-computing item?, level) for an ECCN text such as ``4A090.a`` or ``5A992.z``."""
+    base, _, para = eccn.upper().partition(".")
+    para = para.lower()[:1]
+    if base in ADVANCED_BASES:
+        return True, para if para in ("a", "b") else None
+    if base in Z_ITEMS and para == "z":
+        return True, "z"
+    return False, None
+
+
+def classify(
+    model: str | None,
+    eccn: str | None,
+    tpp: float | None,
+    table: dict[str, Accelerator] | None = None,
+) -> Classification:
+    table = default_table() if table is None else table
+    row = lookup(model, table)
+    use_tpp = tpp if tpp is not None else (row.tpp if row else None)
+    density = row.performance_density if row else None
+    if row is not None and tpp is not None and row.tpp and density is not None:
+        density = density * tpp / row.tpp  # same die, the record's TPP
+    datacenter = row.datacenter if row else True
+    derived = level_from_thresholds(use_tpp, density, datacenter)
+    source = f"table row {row.model!r}" if row else "record"
+    derived_eccn = {"a": "3A090.a", "b": "3A090.b", "-": "not 3A090"}.get(derived or "")
+    vendor = row.vendor if row else None
+    origin = row.origin_country if row else None
+    shown_pd = round(density, 2) if density is not None else None
+    if eccn:
+        advanced, level = parse_eccn(eccn)
+        conflict = derived is not None and (
+            (derived in ("a", "b")) != advanced or (level in ("a", "b") and derived != level)
+        )
+        basis = f"ECCN {eccn} from the record"
+        if conflict:
+            basis += f"; TPP {use_tpp:g} ({source}) gives {derived_eccn}"
+        return Classification(
+            eccn, advanced, level, False, conflict, model, vendor, origin, use_tpp, shown_pd, basis
+        )
+    if derived is None:
+        why = (
+            "no ECCN, no known model and no TPP"
+            if use_tpp is None
+            else (f"TPP {use_tpp:g} is between 1600 and 4800 and the die area is unknown")
+        )
+        return Classification(
+            None, None, None, True, False, model, vendor, origin, use_tpp, shown_pd, why
+        )
+    advanced = derived in ("a", "b")
+    text = f"TPP {use_tpp:g}" + (f", PD {density:.2f}" if density is not None else "")
+    return Classification(
+        derived_eccn if advanced else None,
+        advanced,
+        derived if advanced else None,
+        False,
+        False,
+        model,
+        vendor,
+        origin,
+        use_tpp,
+        shown_pd,
+        f"{derived_eccn} from {text} ({source})",
+    )

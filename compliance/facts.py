@@ -1,0 +1,138 @@
+"""The facts the rules see, built from one record, its matches and its ownership (pure).
+
+The names and types are those of :data:`compliance.rules.catalog.FACTS`; a test checks that
+every fact built here is in the catalog and that every catalog fact is built for its kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Mapping
+from typing import Any
+
+from compliance.accelerators import Classification
+from compliance.model import EntityType, ListEntry, Match, Party
+from compliance.records import DataCentre
+
+CIP_FIELDS = ("address", "email", "phone", "payment_fingerprint", "ip_address")
+EXACT_NAME = 0.999
+_TRUE = frozenset({"1", "true", "yes", "y"})
+
+
+def match_status(match: Match, person: bool, confirmed: Container[tuple[str, str]] = ()) -> str:
+    """``confirmed`` (a reviewer said so), ``exact`` or ``potential``.
+
+    Exact: the name or a strong alias is identical after normalization, no feature counts
+    against it (country, entity type, birth date), and, for a person, the birth year or an
+    identifier agrees too; or an identical identifier backs a name match. Worked example:
+    "Megvii Technology" for the Entity List's "Megvii Technology" with no country given is
+    exact; "Wen Li" for a listed "LI, Wen" with no birth date is only potential.
+    """
+    if (match.source, match.entry_key) in confirmed:
+        return "confirmed"
+    features = dict(match.features)
+    ident = features.get("identifier")
+    if ident is not None and ident.score > 0:
+        return "exact"
+    if match.matched_kind == "weak" or features["name"].score < EXACT_NAME:
+        return "potential"
+    if any(f.score < 0 for k, f in features.items() if k != "name"):
+        return "potential"
+    if person:
+        dob = features.get("date_of_birth")
+        if dob is None or dob.score <= 0:
+            return "potential"
+    return "exact"
+
+
+def hit_record(match: Match, entry: ListEntry | None, status: str) -> dict[str, Any]:
+    """One ``list_hits`` item."""
+    return {
+        "list": match.list_code,
+        "source": match.source,
+        "status": status,
+        "declared_outcome": (
+            entry.declared_outcome.value if entry and entry.declared_outcome else None
+        ),
+        "entry_id": match.entry_key,
+        "entry_name": match.entry_name,
+        "matched_name": match.matched_name,
+        "score": round(match.score, 4),
+        "license_requirement": entry.license_requirement if entry else None,
+        "license_policy": entry.license_policy if entry else None,
+        "federal_register": entry.federal_register if entry else None,
+    }
+
+
+def _extra(extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return dict(extra)
+
+
+def customer_facts(
+    party: Party,
+    hits: tuple[dict[str, Any], ...],
+    owners: tuple[dict[str, Any], ...],
+    listed_share_unknown: bool,
+) -> dict[str, Any]:
+    extra = _extra(party.extra)
+    values = {"address": party.address or "", **extra}
+    return {
+        "record.kind": "customer",
+        "party.name": party.name,
+        "party.entity_type": party.entity_type.value,
+        "party.country": party.country,
+        "party.hq_country": party.hq_country or party.country,
+        "party.parent_country": party.parent_country,
+        "party.ultimate_parent_country": party.ultimate_parent_country,
+        "party.end_use": extra.get("end_use") or None,
+        "party.uae_approved": extra.get("uae_approved", "").strip().lower() in _TRUE,
+        "party.cip_missing": frozenset(f for f in CIP_FIELDS if not values.get(f, "").strip()),
+        "service": party.service,
+        "list_hits": hits,
+        "ownership.owners": owners,
+        "ownership.listed_share_unknown": listed_share_unknown,
+    }
+
+
+def data_centre_facts(
+    dc: DataCentre,
+    item: Classification,
+    hits: tuple[dict[str, Any], ...],
+    owners: tuple[dict[str, Any], ...],
+) -> dict[str, Any]:
+    extra = _extra(dc.extra)
+    return {
+        "record.kind": "data_centre",
+        "party.name": dc.operator_name or dc.name,
+        "party.entity_type": EntityType.ORGANIZATION.value,
+        "party.country": dc.operator_country,
+        "party.hq_country": dc.operator_country,
+        "party.parent_country": None,
+        "party.ultimate_parent_country": dc.operator_ultimate_parent_country,
+        "party.end_use": extra.get("end_use") or None,
+        "party.uae_approved": extra.get("uae_approved", "").strip().lower() in _TRUE,
+        "destination.country": dc.country,
+        "item.model": item.model,
+        "item.vendor": item.vendor,
+        "item.eccn": item.eccn,
+        "item.advanced_computing": item.advanced,
+        "item.level": item.level,
+        "item.undetermined": item.undetermined,
+        "item.eccn_conflict": item.conflict,
+        "item.tpp": item.tpp,
+        "item.performance_density": item.performance_density,
+        "item.count": float(dc.accelerator_count) if dc.accelerator_count is not None else None,
+        "item.origin_country": item.origin_country,
+        "list_hits": hits,
+        "ownership.owners": owners,
+        "ownership.listed_share_unknown": False,
+    }
+
+
+def fact_summary(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The scalar facts, for the output record (structured ones are shown elsewhere)."""
+    out: dict[str, Any] = {}
+    for name, value in facts.items():
+        if isinstance(value, tuple):
+            continue
+        out[name] = sorted(value) if isinstance(value, frozenset) else value
+    return out
