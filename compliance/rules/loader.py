@@ -89,17 +89,19 @@ def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dic
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
-def _line_of(root: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
-    """The line of the YAML node a pydantic error location points at (best effort: location
-    parts that are not keys or indexes, such as union tags, are skipped)."""
+def _locate(root: yaml.Node | None, loc: Iterable[int | str]) -> tuple[int | None, str]:
+    """The line and the field path of the YAML node a pydantic error location points at.
+
+    Location parts that are neither a key of the current mapping nor an index of the current
+    sequence (pydantic's union tags, for instance) are skipped."""
     node = root
-    if node is None:
-        return None
+    path = ""
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode) and key.value == str(part).rstrip("_"):
                     node = value
+                    path += f".{key.value}" if path else key.value
                     break
         elif (
             isinstance(node, yaml.SequenceNode)
@@ -107,15 +109,9 @@ def _line_of(root: yaml.Node | None, loc: Iterable[int | str]) -> int | None:
             and 0 <= part < len(node.value)
         ):
             node = node.value[part]
-    return int(node.start_mark.line) + 1
-
-
-def _field(loc: Iterable[int | str]) -> str:
-    parts = [p for p in loc if p not in ("all", "any", "not", "leaf") or isinstance(p, int)]
-    text = ""
-    for p in parts:
-        text += f"[{p}]" if isinstance(p, int) else (f".{p}" if text else str(p))
-    return text.rstrip("_") or "(file)"
+            path += f"[{part}]"
+    line = int(node.start_mark.line) + 1 if node is not None else None
+    return line, path or "(file)"
 
 
 def _read_yaml(path: Path, problems: list[RuleFileError]) -> tuple[Any, yaml.Node | None, bytes]:
@@ -153,7 +149,8 @@ def _validate(
         for err in exc.errors(include_url=False):
             loc = err["loc"]
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(RuleFileError(path, msg, line=_line_of(root, loc), field=_field(loc)))
+            line, where = _locate(root, loc)
+            problems.append(RuleFileError(path, msg, line=line, field=where))
         return None
 
 
@@ -222,7 +219,7 @@ def load_ruleset(dirs: Sequence[Path]) -> Ruleset:
                     RuleFileError(
                         path,
                         f"rule id {rule.id!r} is also defined in {seen_ids[rule.id]}",
-                        line=_line_of(root, ("rules", i, "id")),
+                        line=_locate(root, ("rules", i, "id"))[0],
                         field=f"rules[{i}].id",
                     )
                 )

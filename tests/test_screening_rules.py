@@ -1,0 +1,249 @@
+"""Screening with the rules: customers, owners, batch ownership chains and data centres, on the
+bundled demo list (no database, no shared data)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance.accelerators import classify
+from compliance.facts import customer_facts, data_centre_facts
+from compliance.lists import parse_files
+from compliance.matching.engine import Matcher
+from compliance.model import EntityType, Owner, Party
+from compliance.ownership import OwnershipGraph
+from compliance.records import DataCentre, iter_customers, iter_data_centres
+from compliance.rules import load_ruleset, rule_dirs
+from compliance.rules.catalog import FACTS
+from compliance.screening import ScreeningContext, screen_data_centre, screen_party
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "compliance" / "data" / "demo_list.csv"
+SAMPLES = REPO / "data" / "samples"
+RULESET = load_ruleset(rule_dirs())
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    _, demo = parse_files([DEMO], "csl")
+    return Matcher.build([("demo", demo.entries)])
+
+
+def context(matcher: Matcher, as_of: date, graph: OwnershipGraph | None = None) -> ScreeningContext:
+    return ScreeningContext(
+        matcher,
+        {"demo": "sha256:demo"},
+        as_of,
+        ruleset_version=RULESET.version,
+        rules=RULESET.compiled(as_of),
+        graph=graph,
+    )
+
+
+def fired(result: dict[str, Any]) -> list[str]:
+    return sorted(h["rule_id"] for h in result["rule_hits"])
+
+
+def sample(record_id: str) -> Party:
+    return next(
+        r.party
+        for r in iter_customers(SAMPLES / "customers.csv")
+        if r.record_id == record_id and r.party
+    )
+
+
+TODAY = date(2026, 11, 27)
+
+
+def test_singapore_subsidiary_of_a_chinese_parent(matcher: Matcher) -> None:
+    party = sample("C065")
+    result = screen_party(party, context(matcher, TODAY))
+    assert result["decision"] == "license_required"
+    [hit] = result["rule_hits"]
+    assert hit["rule_id"] == "policy.ac.hq-d5" and "742.6(a)(6)(iii)(A)" in hit["citation"]
+    assert hit["basis"] == "policy" and hit["facts"]["party.ultimate_parent_country"] == "CN"
+    general = Party(**{**_fields(party), "service": "general_cloud"})
+    result = screen_party(general, context(matcher, TODAY))
+    assert result["decision"] == "review" and fired(result) == ["policy.general-cloud.d5-tie"]
+
+
+def _fields(party: Party) -> dict[str, Any]:
+    return {name: getattr(party, name) for name in party.__slots__}
+
+
+def test_owned_30_and_25_percent_by_entity_list_parties(matcher: Matcher) -> None:
+    """C067 is in Hong Kong, so the customer-location policy fires too; what changes across
+    the suspension is the Affiliates Rule."""
+    party = sample("C067")
+    for as_of, in_force in (
+        (date(2025, 11, 9), True),
+        (date(2025, 11, 10), False),
+        (date(2026, 11, 9), False),
+        (date(2026, 11, 10), True),
+    ):
+        result = screen_party(party, context(matcher, as_of))
+        assert ("ownership.bis-affiliates" in fired(result)) is in_force, as_of
+        assert "ownership.listed-owner" in fired(result)
+    hit = next(h for h in result["rule_hits"] if h["rule_id"] == "ownership.bis-affiliates")
+    assert hit["outcome"] == "license_required"
+    assert any("55% in aggregate" in e for e in hit["evidence"])
+    assert any("Megvii" in e and "25" in e for e in hit["evidence"])
+    # The same owners, for a customer with no other tie, give exactly the Entity List outcome.
+    plain = Party("P1", "Harbour Bridge AI Holdings Limited", country="GB", service="general_cloud",
+                  owners=party.owners)  # fmt: skip
+    assert screen_party(plain, context(matcher, TODAY))["decision"] == "license_required"
+    assert screen_party(plain, context(matcher, date(2026, 6, 1)))["decision"] == "review"
+
+
+def test_listed_ultimate_parent(matcher: Matcher) -> None:
+    result = screen_party(sample("C066"), context(matcher, TODAY))
+    assert result["decision"] == "license_required"
+    assert {"ownership.bis-affiliates", "policy.ac.hq-d5"} <= set(fired(result))
+    [up] = [link for link in result["ownership"] if link["via"] == "ultimate_parent"]
+    assert up["hits"][0]["entry_name"].startswith("Inspur") and up["hits"][0]["status"] == "exact"
+
+
+def test_ownership_through_a_batch_record(matcher: Matcher) -> None:
+    """A is 60% owned by B (another record of the batch); B is 50% owned by a DPL... no: by
+    an SDN. A is then blocked under the OFAC 50% rule, and the chain is shown."""
+    b = Party(
+        "B",
+        "Tidewater Holdings Ltd",
+        country="GB",
+        owners=(Owner("IRAN ELECTRONICS INDUSTRIES", 50.0, "IR"),),
+    )
+    a = Party("A", "Seaside Compute Ltd", country="GB", service="general_cloud",
+              owners=(Owner("Tidewater Holdings Ltd", 60.0, "GB"), Owner("Jane Doe", 40.0, "GB")))  # fmt: skip
+    result = screen_party(a, context(matcher, TODAY, OwnershipGraph([a, b])))
+    assert result["decision"] == "prohibited"
+    assert "ownership.ofac-50" in fired(result)
+    hit = next(h for h in result["rule_hits"] if h["rule_id"] == "ownership.ofac-50")
+    assert any("Tidewater" in e and "IRAN ELECTRONICS" in e for e in hit["evidence"])
+    assert result["ownership"][0]["record_id"] == "B"
+    # Without the batch record, B is just an unlisted owner.
+    alone = screen_party(a, context(matcher, TODAY))
+    assert alone["decision"] == "clear" and alone["ownership"][0]["owners"] == []
+    # Different graphs give different screening ids (the followed records are part of it).
+    assert alone["screening_id"] != result["screening_id"]
+
+
+def test_ownership_cycles_stop(matcher: Matcher) -> None:
+    a = Party("A", "Loop One Ltd", country="GB", owners=(Owner("Loop Two Ltd", 60.0),))
+    b = Party("B", "Loop Two Ltd", country="GB", owners=(Owner("Loop One Ltd", 60.0),))
+    result = screen_party(a, context(matcher, TODAY, OwnershipGraph([a, b])))
+    assert result["decision"] == "clear"
+
+
+def test_exact_and_potential_hits(matcher: Matcher) -> None:
+    ctx = context(matcher, TODAY)
+    exact = screen_party(
+        Party("1", "Megvii Technology", country="CN", service="general_cloud"), ctx
+    )
+    assert exact["matches"][0]["status"] == "exact" and "lists.el" in fired(exact)
+    typo = screen_party(Party("2", "Megvi Technology", service="general_cloud"), ctx)
+    assert typo["matches"] and typo["matches"][0]["status"] == "potential"
+    assert typo["decision"] == "review" and fired(typo) == []
+    # A person with no date of birth is never an exact hit on the name alone.
+    person = screen_party(
+        Party("3", "TIAN MIN WU", entity_type=EntityType.PERSON, country="US"), ctx
+    )
+    assert person["matches"][0]["status"] == "potential" and person["decision"] == "review"
+
+
+def test_confirmed_hits_take_the_list_outcome(matcher: Matcher) -> None:
+    ctx = context(matcher, TODAY)
+    party = Party("3", "TIAN MIN WU", entity_type=EntityType.PERSON, country="US")
+    first = screen_party(party, ctx)["matches"][0]
+    confirmed = ScreeningContext(
+        matcher, ctx.list_versions, TODAY, ruleset_version=RULESET.version,
+        rules=RULESET.compiled(TODAY), confirmed=frozenset({(first["list"], first["entry_id"])}),
+    )  # fmt: skip
+    result = screen_party(party, confirmed)
+    assert result["decision"] == "prohibited" and fired(result) == ["lists.dpl"]
+
+
+EXPECTED_DATA_CENTRES = {
+    "DC06": (
+        "license_required",
+        ["ear.ac.destination-d5", "ear.ac.cn-case-by-case", "ear.ac.hq-d5"],
+    ),
+    "DC07": ("license_required", ["ear.ac.hq-d5"]),
+    "DC08": ("clear", []),
+    "DC13": ("license_required", ["ear.ac.prc-chips"]),
+    "DC01": ("clear", []),
+    "DC09": ("clear", []),
+}
+
+
+def test_sample_data_centres(matcher: Matcher) -> None:
+    ctx = context(matcher, TODAY)
+    results = {r.record_id: screen_data_centre(r.data_centre, ctx)
+               for r in iter_data_centres(SAMPLES / "data_centres.csv") if r.data_centre}  # fmt: skip
+    assert len(results) == 16
+    for record_id, (decision, rules) in EXPECTED_DATA_CENTRES.items():
+        assert results[record_id]["decision"] == decision, record_id
+        assert fired(results[record_id]) == sorted(rules), record_id
+    assert results["DC09"]["item"]["eccn"] == "3A090.a"  # L4 classified from the table
+    assert "table row 'L4'" in results["DC09"]["item"]["basis"]
+    # Abu Dhabi before AE left D:4.
+    before = context(matcher, date(2026, 7, 9))
+    dc08 = next(
+        r.data_centre
+        for r in iter_data_centres(SAMPLES / "data_centres.csv")
+        if r.record_id == "DC08"
+    )
+    assert dc08 is not None
+    assert fired(screen_data_centre(dc08, before)) == ["ear.ac.destination-d1-d4"]
+
+
+def test_listed_data_centre_operator(matcher: Matcher) -> None:
+    dc = DataCentre("X1", "Shenzhen Hall", operator_name="Huawei Technologies Co., Ltd.", operator_country="CN",
+                    country="MY", accelerator_model="H100 SXM", accelerator_count=8)  # fmt: skip
+    result = screen_data_centre(dc, context(matcher, TODAY))
+    assert result["decision"] == "license_required"
+    assert {"lists.el", "ear.ac.hq-d5"} <= set(fired(result))
+
+
+@pytest.mark.parametrize(
+    ("model", "eccn", "tpp", "want_eccn", "undetermined", "conflict"),
+    [
+        ("NVIDIA H100 SXM5 80GB", None, None, "3A090.a", False, False),  # prefix lookup
+        ("A30", None, None, "3A090.b", False, False),
+        ("H20", None, None, None, False, False),  # below 3A090
+        ("MLU370-X8", None, None, None, True, False),  # no die area published
+        (None, None, 2000.0, None, True, False),  # TPP alone cannot decide
+        (None, None, 5000.0, "3A090.a", False, False),
+        (None, None, None, None, True, False),
+        ("H100 SXM", "EAR99", None, "EAR99", False, True),  # record contradicts the table
+        ("H100 SXM", "4A090.a", None, "4A090.a", False, False),
+        (None, "5A992.z", None, "5A992.z", False, False),
+    ],
+)
+def test_accelerator_classification(
+    model: str | None, eccn: str | None, tpp: float | None, want_eccn: str | None,
+    undetermined: bool, conflict: bool,
+) -> None:  # fmt: skip
+    got = classify(model, eccn, tpp)
+    assert (got.eccn, got.undetermined, got.conflict) == (want_eccn, undetermined, conflict), got
+    if want_eccn == "5A992.z":
+        assert got.advanced and got.level == "z"
+
+
+def test_the_facts_built_are_the_catalog() -> None:
+    party = sample("C067")
+    customer = set(customer_facts(party, (), (), False))
+    item = classify("H100 SXM", None, None)
+    centre = set(data_centre_facts(DataCentre("d", "n"), item, (), ()))
+    assert customer == {n for n, s in FACTS.items() if "customer" in s.kinds}
+    assert centre == {n for n, s in FACTS.items() if "data_centre" in s.kinds}
+
+
+def test_rule_hits_render_no_code(matcher: Matcher) -> None:
+    """Untrusted record text reaches reasons only as a value, never as a template."""
+    party = Party("x", "{party.country.__class__}", country="KP", service="general_cloud")
+    result = screen_party(party, context(matcher, TODAY))
+    assert all("<class" not in h["reason"] for h in result["rule_hits"])
+    assert "policy.embargoed-country" in fired(result)
