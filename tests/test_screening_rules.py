@@ -107,16 +107,16 @@ def test_listed_ultimate_parent(matcher: Matcher) -> None:
 
 
 def test_ownership_through_a_batch_record(matcher: Matcher) -> None:
-    """A is 60% owned by B (another record of the batch); B is 50% owned by a DPL... no: by
-    an SDN. A is then blocked under the OFAC 50% rule, and the chain is shown."""
+    """A is 60% owned by B (another record of the batch); B is 50% owned by an SDN. A is then
+    blocked under the OFAC 50% rule, and the chain is shown."""
     b = Party(
         "B",
         "Tidewater Holdings Ltd",
         country="GB",
         owners=(Owner("IRAN ELECTRONICS INDUSTRIES", 50.0, "IR"),),
     )
-    a = Party("A", "Seaside Compute Ltd", country="GB", service="general_cloud",
-              owners=(Owner("Tidewater Holdings Ltd", 60.0, "GB"), Owner("Jane Doe", 40.0, "GB")))  # fmt: skip
+    owners = (Owner("Tidewater Holdings Ltd", 60.0, "GB"), Owner("Jane Doe", 40.0, "GB"))
+    a = Party("A", "Seaside Compute Ltd", country="GB", service="general_cloud", owners=owners)
     result = screen_party(a, context(matcher, TODAY, OwnershipGraph([a, b])))
     assert result["decision"] == "prohibited"
     assert "ownership.ofac-50" in fired(result)
@@ -180,8 +180,10 @@ EXPECTED_DATA_CENTRES = {
 
 def test_sample_data_centres(matcher: Matcher) -> None:
     ctx = context(matcher, TODAY)
-    results = {r.record_id: screen_data_centre(r.data_centre, ctx)
-               for r in iter_data_centres(SAMPLES / "data_centres.csv") if r.data_centre}  # fmt: skip
+    records = iter_data_centres(SAMPLES / "data_centres.csv")
+    results = {
+        r.record_id: screen_data_centre(r.data_centre, ctx) for r in records if r.data_centre
+    }
     assert len(results) == 16
     for record_id, (decision, rules) in EXPECTED_DATA_CENTRES.items():
         assert results[record_id]["decision"] == decision, record_id
@@ -200,8 +202,15 @@ def test_sample_data_centres(matcher: Matcher) -> None:
 
 
 def test_listed_data_centre_operator(matcher: Matcher) -> None:
-    dc = DataCentre("X1", "Shenzhen Hall", operator_name="Huawei Technologies Co., Ltd.", operator_country="CN",
-                    country="MY", accelerator_model="H100 SXM", accelerator_count=8)  # fmt: skip
+    dc = DataCentre(
+        "X1",
+        "Shenzhen Hall",
+        operator_name="Huawei Technologies Co., Ltd.",
+        operator_country="CN",
+        country="MY",
+        accelerator_model="H100 SXM",
+        accelerator_count=8,
+    )
     result = screen_data_centre(dc, context(matcher, TODAY))
     assert result["decision"] == "license_required"
     assert {"lists.el", "ear.ac.hq-d5"} <= set(fired(result))

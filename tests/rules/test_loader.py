@@ -209,5 +209,5 @@ def test_missing_directory_and_missing_groups(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="not found"):
         load_ruleset(rule_dirs(tmp_path / "nope"))
     write_rule(tmp_path)
-    with pytest.raises(RulesetError, match="country_groups.yaml is missing"):
+    with pytest.raises(RulesetError, match=r"country_groups\.yaml is missing"):
         load_ruleset([tmp_path])
