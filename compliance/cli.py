@@ -432,6 +432,9 @@ def screen_name(
     name: Annotated[str, typer.Argument(help="The name to check.")],
     country: Annotated[str | None, typer.Option(help="ISO code or English name.")] = None,
     person: Annotated[bool, typer.Option("--person", help="The name is a person's.")] = False,
+    service: Annotated[
+        str | None, typer.Option(help="What is sold, e.g. advanced_compute, general_cloud.")
+    ] = None,
     as_of: AsOf = None,
     threshold: Threshold = None,
     as_json: JsonOpt = False,
@@ -450,6 +453,7 @@ def screen_name(
         name=name,
         country=iso,
         entity_type=EntityType.PERSON if person else EntityType.UNKNOWN,
+        service=service,
     )
     result = screen_party(party, ctx)
     if as_json:
