@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped, unused-ignore]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
 from compliance.errors import BadInputError
@@ -138,6 +139,10 @@ def test_csv_one_row_per_match(tmp_path: Path) -> None:
     assert first["score"] == "0.93" and second["score"] == "0.81"
     assert first["explanation"] == "name: 0.93 (token overlap); country: 1.0 (CN = CN)"
     assert first["rule_ids"] == "ear.ac.hq-d5;ear.el.744-11"
+    assert first["rule_reasons"].startswith(
+        "ear.ac.hq-d5 -> license_required [15 CFR 742.6(a)(6)(iii)(A)]: headquartered in a D:5"
+    )
+    assert clear["ruleset_version"] == "sha256:rules" and clear["rule_reasons"] == ""
     assert (first["as_of"], first["screening_id"]) == ("2026-11-27", "scr-1")
     assert json.loads(first["list_versions"]) == LIST_VERSIONS
     assert first["list_versions"] == '{"un":"sha256:bbb","us-csl":"sha256:aaa"}'
@@ -172,8 +177,10 @@ def test_xlsx_has_header_rows_and_about_sheet(tmp_path: Path) -> None:
     assert rows[3][RESULT_COLUMNS.index("match_rank")] is None
     assert rows[4][RESULT_COLUMNS.index("error")] == "country: unknown 'Narnia'"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:R5"
-    assert sheet.column_dimensions["N"].width == 70  # explanation is wide
+    last = get_column_letter(len(RESULT_COLUMNS))
+    assert sheet.auto_filter.ref == f"A1:{last}5"
+    explanation = get_column_letter(RESULT_COLUMNS.index("explanation") + 1)
+    assert sheet.column_dimensions[explanation].width == 70  # explanation is wide
 
     about = dict(workbook["About"].iter_rows(min_row=2, values_only=True))
     assert about["list_versions.us-csl"] == "sha256:aaa"
@@ -223,7 +230,8 @@ def test_xlsx_rows_past_the_sheet_limit_continue_on_a_new_sheet(
     ]
     assert ids == [f"r{i}" for i in range(5)]
     assert workbook["Results (2)"]["A1"].value == "record_id"
-    assert workbook["Results (3)"].auto_filter.ref == "A1:R2"
+    last = get_column_letter(len(RESULT_COLUMNS))
+    assert workbook["Results (3)"].auto_filter.ref == f"A1:{last}2"
     about = dict(workbook["About"].iter_rows(min_row=2, values_only=True))
     assert about["result_sheets"] == 3 and about["result_rows"] == 5
 

@@ -61,11 +61,14 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "matched_name",
     "query_name",
     "score",
+    "match_status",
     "explanation",
     "rule_ids",
+    "rule_reasons",
     "as_of",
     "screening_id",
     "list_versions",
+    "ruleset_version",
 )
 """The columns of the CSV file and of the XLSX "Results" sheet, in order."""
 
@@ -84,11 +87,14 @@ _WIDTHS: dict[str, float] = {
     "matched_name": 36,
     "query_name": 30,
     "score": 8,
+    "match_status": 10,
     "explanation": 70,
     "rule_ids": 24,
+    "rule_reasons": 70,
     "as_of": 12,
     "screening_id": 20,
     "list_versions": 40,
+    "ruleset_version": 20,
 }
 
 XLSX_MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
@@ -197,6 +203,22 @@ def _rule_ids(rule_hits: object) -> str:
     return ";".join(ids)
 
 
+def _rule_reasons(rule_hits: object) -> str:
+    """Each fired rule as ``id -> outcome [basis; citation; unverified]: reason``."""
+    if not isinstance(rule_hits, list | tuple):
+        return ""
+    parts = []
+    for hit in rule_hits:
+        if not isinstance(hit, Mapping) or not hit.get("rule_id"):
+            continue
+        tags = [str(hit.get("basis") or ""), str(hit.get("citation") or "")]
+        if hit.get("verified") is False:
+            tags.append("unverified")
+        head = f"{hit['rule_id']} -> {hit.get('outcome')} [{'; '.join(t for t in tags if t)}]"
+        parts.append(f"{head}: {hit.get('reason') or ''}")
+    return " | ".join(parts)
+
+
 def _as_mapping(value: object) -> Mapping[str, Any]:
     if isinstance(value, Mapping):
         return value
@@ -221,13 +243,15 @@ def flatten_result(result: Mapping[str, Any]) -> Iterator[list[object]]:
     ]
     common_tail: list[object] = [
         _rule_ids(result.get("rule_hits")),
+        _rule_reasons(result.get("rule_hits")),
         _text(result.get("as_of")),
         _text(result.get("screening_id")),
         _dumps(versions, sort_keys=True) if versions else None,
+        _text(result.get("ruleset_version")),
     ]
     matches = result.get("matches") or ()
     if not isinstance(matches, list | tuple) or not matches:
-        yield [*common_head, None, None, None, None, None, None, None, None, None, *common_tail]
+        yield [*common_head, *([None] * 10), *common_tail]
         return
     for rank, raw_match in enumerate(matches, 1):
         match = _as_mapping(raw_match)
@@ -241,6 +265,7 @@ def flatten_result(result: Mapping[str, Any]) -> Iterator[list[object]]:
             _text(match.get("matched_name")),
             _text(match.get("query_name")),
             _number(match.get("score")),
+            _text(match.get("status")),
             explain_features(match.get("features")),
             *common_tail,
         ]
