@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped, unused-ignore]
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
 import pytest
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
 
 from compliance.errors import BadInputError
 from compliance.export import (
