@@ -56,8 +56,17 @@ class RuleHit:
     facts: tuple[tuple[str, Any], ...]
     evidence: tuple[str, ...] = ()
     rule_file: str = ""
+    _dict: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The output contract's form; built once per hit and shared (hits of scalar-only
+        rules are shared across records): treat it as read-only."""
+        if self._dict is None:
+            object.__setattr__(self, "_dict", self._build_dict())
+        assert self._dict is not None
+        return self._dict
+
+    def _build_dict(self) -> dict[str, Any]:
         return {
             "rule_id": self.rule_id,
             "title": self.title,
@@ -81,12 +90,28 @@ class _Compiled:
     test: _Pred
     used: tuple[str, ...]  # facts the rule reads, in order of first use
     evidence: tuple[tuple[str, Evidence], ...]
+    # Hits of rules that read only scalar facts depend on nothing else: many records of a
+    # batch share them (same country, same service), so they are built once.
+    _memo: dict[tuple[Any, ...], RuleHit] = field(default_factory=dict, compare=False)
 
     def fire(self, facts: Facts, as_of: date) -> RuleHit:
         used = tuple((name, facts.get(name)) for name in self.used)
+        if not self.evidence and not any(_structured(v) for _, v in used):
+            key = tuple(v for _, v in used)
+            found = self._memo.get(key)
+            if found is None:
+                found = self._build(used, as_of)
+                if len(self._memo) < _MEMO_SIZE:
+                    self._memo[key] = found
+            return found
+        return self._build(used, as_of, facts)
+
+    def _build(
+        self, used: tuple[tuple[str, Any], ...], as_of: date, facts: Facts | None = None
+    ) -> RuleHit:
         evidence: list[str] = []
         for name, explain in self.evidence:
-            evidence.extend(explain(facts.get(name)))
+            evidence.extend(explain(facts.get(name) if facts is not None else None))
         return RuleHit(
             rule_id=self.rule.id,
             title=self.rule.title,
@@ -100,6 +125,9 @@ class _Compiled:
             evidence=tuple(evidence),
             rule_file=self.rule_file,
         )
+
+
+_MEMO_SIZE = 10_000
 
 
 def _structured(value: Any) -> bool:
