@@ -101,7 +101,11 @@ def lookup(model: str | None, table: dict[str, Accelerator]) -> Accelerator | No
     found = table.get(key)
     if found is not None:
         return found
-    prefixes = [k for k in table if key.startswith(k)]
+    # A prefix must end where a new part begins: "H100 SXM5 80GB" is H100 SXM, but "L40" is
+    # not L4 and "A1000" is not A100 (a digit may not follow a digit).
+    prefixes = [
+        k for k in table if key.startswith(k) and not (k[-1].isdigit() and key[len(k)].isdigit())
+    ]
     return table[max(prefixes, key=len)] if prefixes else None
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from compliance.errors import BadInputError, ComplianceError
 from compliance.model import Outcome
@@ -360,6 +361,7 @@ def screen(
         raise BadInputError(f"{input_file}: no such file")
     if out_file is not None and out_file.suffix.lower() not in (".jsonl", ".csv", ".xlsx"):
         raise BadInputError(f"{out_file}: --out must end in .jsonl, .csv or .xlsx")
+    _ruleset()  # a bad rule file stops here, before the input is read at all
     graph = _ownership_graph(input_file) if kind is Kind.customers else None
     ctx = _context(as_of, threshold, graph)
     n_workers = workers or min(os.cpu_count() or 1, 8)
@@ -459,21 +461,27 @@ def screen_name(
     if as_json:
         _print_json(result)
         return
-    out.print(f"[bold]{name}[/]: decision [bold]{result['decision']}[/]", highlight=False)
+    out.print(f"{name}: decision {result['decision']}", highlight=False, markup=False)
     for m in result["matches"]:
         out.print(
             f"  {m['score']:.2f}  {m['list']} {m['program']} {m['entry_id']}: {m['entry_name']}"
             f"  (matched {m['matched_kind']} '{m['matched_name']}'; {m['status']})",
             highlight=False,
+            markup=False,
         )
         for fname, feat in m["features"].items():
-            out.print(f"        {fname} {feat['score']:+.2f}: {feat['detail']}", highlight=False)
+            out.print(
+                f"        {fname} {feat['score']:+.2f}: {feat['detail']}",
+                highlight=False,
+                markup=False,
+            )
     for hit in result["rule_hits"]:
         out.print(
             f"  rule {hit['rule_id']} -> {hit['outcome']} ({hit['basis']}; {hit['citation']})",
             highlight=False,
+            markup=False,
         )
-        out.print(f"        {hit['reason']}", highlight=False)
+        out.print(f"        {hit['reason']}", highlight=False, markup=False)
 
 
 # --------------------------------------------------------------------------------- rules
@@ -507,7 +515,7 @@ def rules_check(directory: RulesDir = None, verbose: bool = False) -> None:
     results = run_all(ruleset, dirs)
     failed = [r for r in results if not r.ok]
     for r in results if verbose else failed:
-        out.print(r.describe(), highlight=False, soft_wrap=True)
+        out.print(r.describe(), highlight=False, soft_wrap=True, markup=False)
     files = ", ".join(sorted(ruleset.files))
     out.print(
         f"{len(ruleset.rules())} rules in {len(ruleset.files)} files ({files}) plus "
@@ -544,7 +552,8 @@ def rules_list(as_of: AsOf = None, as_json: JsonOpt = False) -> None:
         return
     table = Table("id", "outcome", "basis", "status", "verified", "citation")
     for r in rows:
-        table.add_row(r["id"], r["outcome"], r["basis"], r["status"], r["verified"], r["citation"])
+        table.add_row(*(Text(r[k]) for k in ("id", "outcome", "basis", "status", "verified")),
+                      Text(r["citation"]))  # fmt: skip
     out.print(table)
 
 
@@ -586,7 +595,7 @@ def rules_explain(
     ]
     if rule.note:
         lines.append(f"  note:      {rule.note}")
-    out.print("\n".join(lines), highlight=False, soft_wrap=True)
+    out.print("\n".join(lines), highlight=False, soft_wrap=True, markup=False)
 
 
 # --------------------------------------------------------------------------------- audit

@@ -6,6 +6,7 @@ every fact built here is in the catalog and that every catalog fact is built for
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Mapping
 from typing import Any
 
@@ -13,7 +14,16 @@ from compliance.accelerators import Classification
 from compliance.model import EntityType, ListEntry, Match, Party
 from compliance.records import DataCentre
 
-CIP_FIELDS = ("address", "email", "phone", "payment_fingerprint", "ip_address")
+CIP_FIELDS = ("address", "email", "payment_fingerprint")
+_WORD_SEP = re.compile(r"[^0-9a-z]+")
+
+
+def keyword(value: str | None) -> str | None:
+    """``"Advanced Compute"``, ``"advanced-compute"`` -> ``"advanced_compute"`` (rules compare
+    these values exactly, so a spelling variant must not slip past them)."""
+    if not value:
+        return None
+    return _WORD_SEP.sub("_", value.casefold()).strip("_") or None
 EXACT_NAME = 0.999
 _TRUE = frozenset({"1", "true", "yes", "y"})
 
@@ -83,10 +93,10 @@ def customer_facts(
         "party.hq_country": party.hq_country or party.country,
         "party.parent_country": party.parent_country,
         "party.ultimate_parent_country": party.ultimate_parent_country,
-        "party.end_use": extra.get("end_use") or None,
+        "party.end_use": keyword(extra.get("end_use")),
         "party.uae_approved": extra.get("uae_approved", "").strip().lower() in _TRUE,
         "party.cip_missing": frozenset(f for f in CIP_FIELDS if not values.get(f, "").strip()),
-        "service": party.service,
+        "service": keyword(party.service),
         "list_hits": hits,
         "ownership.owners": owners,
         "ownership.listed_share_unknown": listed_share_unknown,
@@ -108,7 +118,7 @@ def data_centre_facts(
         "party.hq_country": dc.operator_country,
         "party.parent_country": None,
         "party.ultimate_parent_country": dc.operator_ultimate_parent_country,
-        "party.end_use": extra.get("end_use") or None,
+        "party.end_use": keyword(extra.get("end_use")),
         "party.uae_approved": extra.get("uae_approved", "").strip().lower() in _TRUE,
         "destination.country": dc.country,
         "item.model": item.model,

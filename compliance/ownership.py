@@ -48,21 +48,32 @@ class OwnershipGraph:
 
 
 def related(party: Party) -> list[tuple[str, str, float | None, str | None]]:
-    """(via, name, share, country) for each owner, the parent and the ultimate parent; a name
-    given twice (the parent also listed among the owners) is kept once, with its share."""
+    """(via, name, share, country) for each owner, the parent and the ultimate parent. One
+    party named twice (an owner also given as the parent, "Foo Ltd" and "FOO LIMITED") is kept
+    once, with its share, so it is never counted twice."""
     out: list[tuple[str, str, float | None, str | None]] = []
     seen: set[str] = set()
-    for owner in party.owners:
-        out.append(("owner", owner.name, owner.share, owner.country))
-        seen.add(owner.name.casefold().strip())
-    for via, name, country in (
-        ("parent", party.parent_name, party.parent_country),
-        ("ultimate_parent", party.ultimate_parent_name, party.ultimate_parent_country),
-    ):
-        if name and name.casefold().strip() not in seen:
-            out.append((via, name, None, country))
-            seen.add(name.casefold().strip())
+    candidates: list[tuple[str, str | None, float | None, str | None]] = [
+        ("owner", o.name, o.share, o.country) for o in party.owners
+    ]
+    candidates += [
+        ("parent", party.parent_name, None, party.parent_country),
+        ("ultimate_parent", party.ultimate_parent_name, None, party.ultimate_parent_country),
+    ]
+    for via, name, share, country in candidates:
+        if not name:
+            continue
+        key = name_key(name) or name.casefold().strip()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((via, name, share, country))
     return out
+
+
+MAX_LINKS = 200
+"""At most this many related parties are followed for one record (a dense web of batch
+records holding each other would otherwise grow exponentially); past it the walk stops."""
 
 
 def owner_links(
@@ -72,14 +83,21 @@ def owner_links(
     *,
     depth: int = 0,
     seen: frozenset[str] = frozenset(),
+    budget: list[int] | None = None,
 ) -> tuple[dict[str, Any], ...]:
+    budget = [MAX_LINKS] if budget is None else budget
     links: list[dict[str, Any]] = []
     seen = seen | {party.id}
     for via, name, share, country in related(party):
+        if budget[0] <= 0:
+            break
+        budget[0] -= 1
         record = graph.find(name) if graph is not None else None
         nested: tuple[dict[str, Any], ...] = ()
         if record is not None and record.id not in seen and depth < MAX_DEPTH:
-            nested = owner_links(record, screen_name, graph, depth=depth + 1, seen=seen)
+            nested = owner_links(
+                record, screen_name, graph, depth=depth + 1, seen=seen, budget=budget
+            )
         links.append(
             {
                 "name": name,
@@ -95,5 +113,6 @@ def owner_links(
 
 
 def listed_share_unknown(links: Iterable[dict[str, Any]]) -> bool:
-    """A direct owner with list hits whose share the record does not give."""
-    return any(link["via"] == "owner" and link["share"] is None and link["hits"] for link in links)
+    """An owner, parent or ultimate parent with list hits whose share the record does not give
+    (for a parent the 50% rules assume 50%; this flag asks a reviewer to check it)."""
+    return any(link["share"] is None and link["hits"] for link in links)

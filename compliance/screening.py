@@ -57,13 +57,15 @@ class ScreeningContext:
         self.entry("", "")
 
     def hits(self, party: Party, matches: list[Match]) -> tuple[dict[str, Any], ...]:
-        person = party.entity_type is EntityType.PERSON
-        return tuple(
-            hit_record(
-                m, self.entry(m.source, m.entry_key), match_status(m, person, self.confirmed)
+        hits = []
+        for m in matches:
+            entry = self.entry(m.source, m.entry_key)
+            # A listed person is never an exact hit on the name alone, whatever the input says.
+            person = party.entity_type is EntityType.PERSON or (
+                entry is not None and entry.entity_type is EntityType.PERSON
             )
-            for m in matches
-        )
+            hits.append(hit_record(m, entry, match_status(m, person, self.confirmed)))
+        return tuple(hits)
 
     def screen_name(self, name: str, country: str | None) -> tuple[dict[str, Any], ...]:
         """List hits for an owner or parent name (cached: the same parent recurs in a batch)."""

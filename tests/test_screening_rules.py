@@ -220,6 +220,8 @@ def test_listed_data_centre_operator(matcher: Matcher) -> None:
     ("model", "eccn", "tpp", "want_eccn", "undetermined", "conflict"),
     [
         ("NVIDIA H100 SXM5 80GB", None, None, "3A090.a", False, False),  # prefix lookup
+        ("L40", None, None, None, True, False),  # not the L4
+        ("A1000", None, None, None, True, False),  # not the A100
         ("A30", None, None, "3A090.b", False, False),
         ("H20", None, None, None, False, False),  # below 3A090
         ("MLU370-X8", None, None, None, True, False),  # no die area published
@@ -256,3 +258,52 @@ def test_rule_hits_render_no_code(matcher: Matcher) -> None:
     result = screen_party(party, context(matcher, TODAY))
     assert all("<class" not in h["reason"] for h in result["rule_hits"])
     assert "policy.embargoed-country" in fired(result)
+
+
+def test_service_and_end_use_spellings_are_normalised(matcher: Matcher) -> None:
+    ctx = context(matcher, TODAY)
+    for service in (
+        "advanced_compute",
+        "Advanced Compute",
+        "advanced-compute",
+        " ADVANCED_COMPUTE",
+    ):
+        party = Party("v", "Saigon Render Co", country="VN", service=service)
+        expected = ["policy.ac.cip-incomplete", "policy.ac.destination-d1-d4"]
+        assert fired(screen_party(party, ctx)) == expected, service
+    party = Party("w", "Ural Compute", country="RU", service="general_cloud",
+                  extra=(("end_use", "Military Intelligence"),))  # fmt: skip
+    assert "ear.ac.wmd-military-training" in fired(screen_party(party, ctx))
+
+
+def test_a_listed_person_is_never_exact_on_the_name_alone(matcher: Matcher) -> None:
+    """Even when the input does not say the customer is a person."""
+    result = screen_party(Party("p", "TIAN MIN WU", country="US"), context(matcher, TODAY))
+    assert result["matches"][0]["status"] == "potential" and result["decision"] == "review"
+
+
+def test_one_owner_named_twice_counts_once(matcher: Matcher) -> None:
+    party = Party("d", "Dup Holdings Ltd", country="GB", service="general_cloud",
+                  owners=(Owner("Megvii Technology", 30.0, "CN"),),
+                  parent_name="MEGVII TECHNOLOGY")  # fmt: skip
+    result = screen_party(party, context(matcher, TODAY))
+    assert [link["via"] for link in result["ownership"]] == ["owner"]
+    assert "ownership.bis-affiliates" not in fired(result)  # 30%, not 30% + 50%
+
+
+def test_a_dense_web_of_batch_records_stays_bounded(matcher: Matcher) -> None:
+    from compliance.ownership import MAX_LINKS
+
+    names = [f"Web Node {i} Ltd" for i in range(12)]
+    parties = [
+        Party(f"w{i}", names[i], country="GB",
+              owners=tuple(Owner(n, 100 / 11, "GB") for n in names if n != names[i]))
+        for i in range(12)
+    ]  # fmt: skip
+    result = screen_party(parties[0], context(matcher, TODAY, OwnershipGraph(parties)))
+
+    def count(links: list[dict[str, Any]]) -> int:
+        return sum(1 + count(link["owners"]) for link in links)
+
+    assert count(result["ownership"]) <= MAX_LINKS
+    assert result["decision"] == "clear"

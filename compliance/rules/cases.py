@@ -98,7 +98,7 @@ class CaseResult:
 def run_case(ruleset: Ruleset, case: Case, path: Path) -> CaseResult:
     facts = case_facts(case)
     hits = ruleset.compiled(case.as_of).evaluate(facts, case.kind)
-    unresolved = any(h.get("status") == "potential" for h in facts.get("list_hits") or ())
+    unresolved = any(h.get("status") != "confirmed" for h in facts.get("list_hits") or ())
     return CaseResult(
         path=path,
         name=case.name,

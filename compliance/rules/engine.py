@@ -59,12 +59,12 @@ class RuleHit:
     _dict: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The output contract's form; built once per hit and shared (hits of scalar-only
-        rules are shared across records): treat it as read-only."""
+        """The output contract's form, built once per hit (hits of scalar-only rules are shared
+        across records); each caller gets its own top-level copy."""
         if self._dict is None:
             object.__setattr__(self, "_dict", self._build_dict())
         assert self._dict is not None
-        return self._dict
+        return dict(self._dict)
 
     def _build_dict(self) -> dict[str, Any]:
         return {

@@ -78,6 +78,12 @@ def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dic
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            ) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -168,6 +174,11 @@ def _collect(dirs: Sequence[Path]) -> dict[str, Path]:
             raise BadInputError(f"{directory}: rules directory not found")
         for path in sorted(directory.glob("*.yaml")):
             files[path.name] = path
+        ignored = sorted(p.name for p in directory.glob("*.yml"))
+        if ignored:
+            raise BadInputError(
+                f"{directory}: rule files must end in .yaml; rename {', '.join(ignored)}"
+            )
     return files
 
 

@@ -223,7 +223,8 @@ def owned_share(
         total += share
         shown = f"{owner.get('share')}%" if owner.get("share") is not None else "parent, 50%"
         chains.append(f"{owner.get('via')} '{owner.get('name')}' ({shown}): {why}")
-    return min(total, 100.0), chains
+    # Shares are given with decimals: 22.9 + 13.7 + 13.4 must reach 50, not 49.99999999999999.
+    return min(round(total, 6), 100.0), chains
 
 
 def _qualifies(owner: Mapping[str, Any], flt: Mapping[str, Any], depth: int) -> str | None:

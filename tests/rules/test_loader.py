@@ -211,3 +211,16 @@ def test_missing_directory_and_missing_groups(tmp_path: Path) -> None:
     write_rule(tmp_path)
     with pytest.raises(RulesetError, match=r"country_groups\.yaml is missing"):
         load_ruleset([tmp_path])
+
+
+def test_unhashable_keys_and_yml_files(tmp_path: Path) -> None:
+    path = write_rule(tmp_path)
+    path.write_text("? [a, b]\n: 1\n", encoding="utf-8")
+    [(name, line, _, message)] = problems(tmp_path)
+    assert name == "extra.yaml" and line == 1 and "plain value" in message
+    path.unlink()
+    (tmp_path / "mine.yml").write_text("file: {}\n", encoding="utf-8")
+    from compliance.errors import BadInputError
+
+    with pytest.raises(BadInputError, match=r"must end in \.yaml; rename mine\.yml"):
+        load_ruleset(rule_dirs(tmp_path))
