@@ -101,8 +101,7 @@ FACTS: dict[str, FactSpec] = {
         _spec(
             "party.cip_missing",
             FactType.SET,
-            "customer-identification fields left empty (address, email, phone, "
-            "payment_fingerprint, ip_address)",
+            "customer-identification fields left empty (address, email, payment_fingerprint)",
             CUSTOMER,
         ),
         _spec(
@@ -164,7 +163,7 @@ FACTS: dict[str, FactSpec] = {
         _spec(
             "ownership.listed_share_unknown",
             FactType.BOOL,
-            "an owner matched a list entry but the record gives no share for it",
+            "an owner, parent or ultimate parent matched a list entry but has no share given",
         ),
     )
 }
