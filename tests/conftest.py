@@ -37,6 +37,16 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A CLI test's own COMPLIANCE_HOME (fresh SQLite database, demo list, cache)."""
+    from compliance.settings import get_settings
+
+    monkeypatch.setenv("COMPLIANCE_HOME", str(tmp_path / "home"))
+    get_settings.cache_clear()
+    return tmp_path
+
+
 # ------------------------------------------------------------------------------ databases
 PG_ADMIN_URL = os.environ.get(
     "COMPLIANCE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

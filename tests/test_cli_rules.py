@@ -15,15 +15,6 @@ SAMPLES = REPO / "data" / "samples"
 runner = CliRunner()
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from compliance.settings import get_settings
-
-    monkeypatch.setenv("COMPLIANCE_HOME", str(tmp_path / "home"))
-    get_settings.cache_clear()
-    return tmp_path
-
-
 def _bad_rules(directory: Path) -> Path:
     directory.mkdir()
     (directory / "mine.yaml").write_text(

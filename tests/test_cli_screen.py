@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -14,15 +13,6 @@ from compliance.cli import app
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from compliance.settings import get_settings
-
-    monkeypatch.setenv("COMPLIANCE_HOME", str(tmp_path / "home"))
-    get_settings.cache_clear()
-    return tmp_path
 
 
 def _jsonl(path: Path) -> list[dict]:  # type: ignore[type-arg]
