@@ -90,6 +90,8 @@ class _Compiled:
     test: _Pred
     used: tuple[str, ...]  # facts the rule reads, in order of first use
     evidence: tuple[tuple[str, Evidence], ...]
+    # The rule's own flag, and-ed with the verified flags of the group memberships it reads.
+    verified: bool
     # Hits of rules that read only scalar facts depend on nothing else: many records of a
     # batch share them (same country, same service), so they are built once.
     _memo: dict[tuple[Any, ...], RuleHit] = field(default_factory=dict, compare=False)
@@ -118,7 +120,7 @@ class _Compiled:
             outcome=self.rule.outcome,
             citation=self.rule.citation,
             source_url=self.rule.source_url,
-            verified=self.rule.verified,
+            verified=self.verified,
             basis=self.basis,
             reason=_render(self.rule.reason, dict(used), evidence, as_of),
             facts=tuple((k, v) for k, v in used if not _structured(v)),
@@ -247,6 +249,20 @@ class Ruleset:
         }
         return members | aliased
 
+    def group_verified(self, names: Sequence[str], as_of: date) -> bool:
+        """Whether the memberships of these groups on ``as_of`` rest on verified sources only:
+        the group itself, every dated change already in effect, and the aliases in effect."""
+        for group in self.groups.groups:
+            if group.name not in names:
+                continue
+            if not group.verified:
+                return False
+            for change in group.changes:
+                started = [d for d in (change.added, change.removed) if d is not None]
+                if not change.verified and min(started) <= as_of:
+                    return False
+        return all(a.verified for a in self.groups.aliases if a.from_ <= as_of)
+
     def compiled(self, as_of: date) -> CompiledRuleset:
         found = self._compiled.get(as_of)
         if found is not None:
@@ -265,7 +281,12 @@ class Ruleset:
             for rule in rule_file.rules:
                 if not rule.in_force(as_of):
                     continue
-                compiled = _compile_rule(rule, name, rule_file, groups)
+                verified = rule.verified and all(
+                    self.group_verified(leaf.value, as_of)
+                    for leaf in leaves(rule.when)
+                    if leaf.op in ("in_group", "not_in_group")
+                )
+                compiled = _compile_rule(rule, name, rule_file, groups, verified)
                 for kind in rule.applies_to:
                     by_kind[kind].append(compiled)
         result = CompiledRuleset(self.version, as_of, {k: tuple(v) for k, v in by_kind.items()})
@@ -274,7 +295,11 @@ class Ruleset:
 
 
 def _compile_rule(
-    rule: Rule, file_name: str, rule_file: RuleFile, groups: Callable[[str], frozenset[str]]
+    rule: Rule,
+    file_name: str,
+    rule_file: RuleFile,
+    groups: Callable[[str], frozenset[str]],
+    verified: bool,
 ) -> _Compiled:
     used: list[str] = []
     evidence: list[tuple[str, Evidence]] = []
@@ -294,6 +319,7 @@ def _compile_rule(
         test=_compile(rule.when, groups),
         used=tuple(used),
         evidence=tuple(evidence),
+        verified=verified,
     )
 
 

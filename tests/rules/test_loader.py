@@ -224,3 +224,21 @@ def test_unhashable_keys_and_yml_files(tmp_path: Path) -> None:
 
     with pytest.raises(BadInputError, match=r"must end in \.yaml; rename mine\.yml"):
         load_ruleset(rule_dirs(tmp_path))
+
+
+def test_unverified_group_memberships_make_a_hit_unverified(tmp_path: Path) -> None:
+    """A rule marked verified that reads a group resting on secondary sources (A:5), or one
+    whose unverified dated change (AE leaving D:4 on 2026-07-10) is in effect, is shown as
+    unverified; before that change took effect, it is not."""
+    write_rule(tmp_path, when="{fact: party.country, op: in_group, value: 'A:5'}")
+    ruleset = load_ruleset(rule_dirs(tmp_path))
+    def extra(as_of: date, country: str) -> bool:
+        hits = ruleset.compiled(as_of).evaluate({"party.country": country}, "customer")
+        [hit] = [h for h in hits if h.rule_id == "extra.rule"]
+        return hit.verified
+
+    assert extra(date(2026, 1, 1), "NO") is False
+    write_rule(tmp_path, when="{fact: party.country, op: in_group, value: 'D:4'}")
+    ruleset = load_ruleset(rule_dirs(tmp_path))
+    assert extra(date(2026, 7, 9), "CN") is True
+    assert extra(date(2026, 7, 10), "CN") is False
