@@ -15,6 +15,7 @@ area cannot be classified: the record is flagged ``undetermined`` rather than gu
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,9 +86,20 @@ def read_table(path: Path) -> dict[str, Accelerator]:
     return table
 
 
+def _default_path() -> Path:
+    return Path(str(resources.files("compliance") / "data" / "accelerators.csv"))
+
+
 @lru_cache(maxsize=1)
 def default_table() -> dict[str, Accelerator]:
-    return read_table(Path(str(resources.files("compliance") / "data" / "accelerators.csv")))
+    return read_table(_default_path())
+
+
+@lru_cache(maxsize=1)
+def default_table_version() -> str:
+    """sha256 of the reference table: it decides classifications, so it goes into every
+    data-centre decision beside the ruleset version."""
+    return "sha256:" + hashlib.sha256(_default_path().read_bytes()).hexdigest()
 
 
 def lookup(model: str | None, table: dict[str, Accelerator]) -> Accelerator | None:

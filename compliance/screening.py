@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from compliance.accelerators import Accelerator, Classification, classify
+from compliance.accelerators import (
+    Classification,
+    classify,
+    default_table_version,
+)
 from compliance.facts import customer_facts, data_centre_facts, hit_record, match_status
 from compliance.matching.engine import ENGINE_VERSION, Matcher
 from compliance.model import EntityType, ListEntry, Match, Party
@@ -38,7 +42,6 @@ class ScreeningContext:
     rules: CompiledRuleset | None = None
     graph: OwnershipGraph | None = None
     confirmed: frozenset[tuple[str, str]] = frozenset()
-    accelerators: dict[str, Accelerator] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -130,9 +133,13 @@ def screening_id(
         if isinstance(record, DataCentre)
         else party_fingerprint(record)
     )
+    reference = (
+        {"accelerators": default_table_version()} if isinstance(record, DataCentre) else None
+    )
     payload = json.dumps(
         {
             "party": fingerprint,
+            "reference": reference,
             "related_records": _followed(related),
             "confirmed": sorted(ctx.confirmed),
             "lists": ctx.list_versions,
@@ -240,13 +247,14 @@ def _item_out(item: Classification) -> dict[str, Any]:
         "tpp": item.tpp,
         "performance_density": item.performance_density,
         "basis": item.basis,
+        "reference_table": default_table_version(),
     }
 
 
 def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
     """Screen one data centre: classify its accelerators, screen its operator and the
     operator's ultimate parent, and apply the location and headquarters rules."""
-    item = classify(dc.accelerator_model, dc.eccn, dc.tpp_per_device, ctx.accelerators)
+    item = classify(dc.accelerator_model, dc.eccn, dc.tpp_per_device)
     party = data_centre_party(dc)
     matches = ctx.matcher.match(party, threshold=ctx.threshold)
     hits = ctx.hits(party, matches)
