@@ -513,8 +513,9 @@ def rules_check(directory: RulesDir = None, verbose: bool = False) -> None:
     dirs = _rules_dirs(directory)
     ruleset = load_ruleset(dirs)
     results = run_all(ruleset, dirs)
-    failed = [r for r in results if not r.ok]
-    for r in results if verbose else failed:
+    failed = [r for r in results if r.failed]
+    changed = [r for r in results if r.changed_by_overlay]
+    for r in results if verbose else [*changed, *failed]:
         out.print(r.describe(), highlight=False, soft_wrap=True, markup=False)
     files = ", ".join(sorted(ruleset.files))
     out.print(
@@ -522,7 +523,10 @@ def rules_check(directory: RulesDir = None, verbose: bool = False) -> None:
         f"{len(ruleset.groups.groups)} country groups: valid. Version {ruleset.version}.",
         highlight=False,
     )
-    out.print(f"known-answer cases: {len(results) - len(failed)}/{len(results)} pass")
+    out.print(
+        f"known-answer cases: {len(results) - len(failed) - len(changed)}/{len(results)} pass"
+        + (f", {len(changed)} changed by your own rule files" if changed else "")
+    )
     if failed:
         raise typer.Exit(1)
 

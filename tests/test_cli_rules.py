@@ -60,9 +60,29 @@ def test_rules_check_fails_on_a_changed_outcome(env: Path) -> None:
         policy.replace("    outcome: prohibited\n", "    outcome: review\n", 1), encoding="utf-8"
     )
     r = runner.invoke(app, ["rules", "check", str(mine)])
-    assert r.exit_code == 1, r.output
-    assert "FAIL  ear_advanced_computing.cases.yaml: Cuba is embargoed" in r.stdout
+    # The answer changed through the replaced file's own rule: shown, not a failure.
+    assert r.exit_code == 0, r.output
+    assert "CHANGED by your rules  ear_advanced_computing.cases.yaml: Cuba is embargoed" in r.stdout
     assert "expected prohibited" in r.stdout and "got license_required" in r.stdout
+    assert "1 changed by your own rule files" in r.stdout
+    # A new file of the operator's that changes shipped answers is reported as failing them.
+    (mine / "extra.yaml").write_text(
+        "file: {title: Extra, jurisdiction: US, basis: policy}\n"
+        "rules:\n"
+        "  - id: extra.us\n"
+        "    title: Everyone in the US\n"
+        "    citation: Provider policy\n"
+        "    source_url: https://example.invalid/p\n"
+        "    effective_from: 2020-01-01\n"
+        "    verified: true\n"
+        "    when: {fact: destination.country, op: eq, value: US}\n"
+        "    outcome: review\n"
+        "    reason: in the US\n",
+        encoding="utf-8",
+    )
+    r = runner.invoke(app, ["rules", "check", str(mine)])
+    assert r.exit_code == 1, r.output
+    assert "FAIL  ear_advanced_computing.cases.yaml: US data centre" in r.stdout
 
 
 def test_rules_explain_and_list(env: Path) -> None:
