@@ -180,6 +180,11 @@ def classify(
         basis = f"ECCN {eccn} from the record"
         if conflict:
             basis += f"; TPP {use_tpp:g} ({source}) gives {derived_eccn}"
+            if derived in ("a", "b") and not advanced:
+                # The record says "not 3A090" but the model says otherwise: screen as the more
+                # restrictive of the two until someone settles it (eccn_conflict asks them to).
+                basis += f"; screened as {derived_eccn}"
+                eccn, advanced, level = f"{derived_eccn} (record: {eccn})", True, derived
         return Classification(
             eccn, advanced, level, False, conflict, model, vendor, origin, use_tpp, shown_pd, basis
         )

@@ -18,12 +18,33 @@ CIP_FIELDS = ("address", "email", "payment_fingerprint")
 _WORD_SEP = re.compile(r"[^0-9a-z]+")
 
 
+_REGIONS = (
+    (re.compile(r"\b(crimea|krym|sevastopol|simferopol|kerch|yalta|feodosi[ay])\b"), "crimea"),
+    (re.compile(r"\b(donetsk|dnr|makiivka|horlivka|gorlovka|mariupol)\b"), "donetsk"),
+    (re.compile(r"\b(luhansk|lugansk|lnr|alchevsk)\b"), "luhansk"),
+)
+
+
+def covered_region(*texts: str | None) -> str | None:
+    """``crimea``, ``donetsk`` or ``luhansk`` when an address or city names a place in the
+    covered regions of Ukraine (a country code alone cannot say so: they are ``UA``)."""
+    text = " ".join(t for t in texts if t).casefold()
+    if not text:
+        return None
+    for pattern, region in _REGIONS:
+        if pattern.search(text):
+            return region
+    return None
+
+
 def keyword(value: str | None) -> str | None:
     """``"Advanced Compute"``, ``"advanced-compute"`` -> ``"advanced_compute"`` (rules compare
     these values exactly, so a spelling variant must not slip past them)."""
     if not value:
         return None
     return _WORD_SEP.sub("_", value.casefold()).strip("_") or None
+
+
 EXACT_NAME = 0.999
 _TRUE = frozenset({"1", "true", "yes", "y"})
 
@@ -96,6 +117,7 @@ def customer_facts(
         "party.end_use": keyword(extra.get("end_use")),
         "party.uae_approved": extra.get("uae_approved", "").strip().lower() in _TRUE,
         "party.cip_missing": frozenset(f for f in CIP_FIELDS if not values.get(f, "").strip()),
+        "region": covered_region(party.address),
         "service": keyword(party.service),
         "list_hits": hits,
         "ownership.owners": owners,
@@ -121,6 +143,7 @@ def data_centre_facts(
         "party.end_use": keyword(extra.get("end_use")),
         "party.uae_approved": extra.get("uae_approved", "").strip().lower() in _TRUE,
         "destination.country": dc.country,
+        "region": covered_region(dc.city, extra.get("address")),
         "item.model": item.model,
         "item.vendor": item.vendor,
         "item.eccn": item.eccn,

@@ -30,7 +30,7 @@ class OwnershipGraph:
     """The records of one batch that name owners or parents, by normalized name."""
 
     def __init__(self, parties: Iterable[Party] = ()) -> None:
-        self._by_name: dict[str, Party] = {}
+        self._by_name: dict[str, list[Party]] = {}
         for party in parties:
             self.add(party)
 
@@ -38,10 +38,18 @@ class OwnershipGraph:
         if party.owners or party.parent_name or party.ultimate_parent_name:
             key = name_key(party.name)
             if key:
-                self._by_name.setdefault(key, party)
+                self._by_name.setdefault(key, []).append(party)
 
-    def find(self, name: str) -> Party | None:
-        return self._by_name.get(name_key(name)) if self._by_name else None
+    def find(self, name: str, country: str | None = None) -> Party | None:
+        """The batch record of that name; with several ("Acme Ltd" in GB and in SG), the one
+        in ``country``, and none when the country does not tell them apart."""
+        found = self._by_name.get(name_key(name)) if self._by_name else None
+        if not found:
+            return None
+        if len(found) == 1:
+            return found[0]
+        same = [p for p in found if country and p.country == country]
+        return same[0] if len(same) == 1 else None
 
     def __len__(self) -> int:
         return len(self._by_name)
@@ -92,7 +100,7 @@ def owner_links(
         if budget[0] <= 0:
             break
         budget[0] -= 1
-        record = graph.find(name) if graph is not None else None
+        record = graph.find(name, country) if graph is not None else None
         nested: tuple[dict[str, Any], ...] = ()
         if record is not None and record.id not in seen and depth < MAX_DEPTH:
             nested = owner_links(

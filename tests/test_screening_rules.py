@@ -228,7 +228,8 @@ def test_listed_data_centre_operator(matcher: Matcher) -> None:
         (None, None, 2000.0, None, True, False),  # TPP alone cannot decide
         (None, None, 5000.0, "3A090.a", False, False),
         (None, None, None, None, True, False),
-        ("H100 SXM", "EAR99", None, "EAR99", False, True),  # record contradicts the table
+        # The record contradicts the table: screened as the more restrictive, and flagged.
+        ("H100 SXM", "EAR99", None, "3A090.a (record: EAR99)", False, True),
         ("H100 SXM", "4A090.a", None, "4A090.a", False, False),
         (None, "5A992.z", None, "5A992.z", False, False),
     ],
@@ -307,3 +308,22 @@ def test_a_dense_web_of_batch_records_stays_bounded(matcher: Matcher) -> None:
 
     assert count(result["ownership"]) <= MAX_LINKS
     assert result["decision"] == "clear"
+
+
+def test_covered_regions_of_ukraine_from_the_address(matcher: Matcher) -> None:
+    ctx = context(matcher, TODAY)
+    sevastopol = Party("s", "Black Sea Hosting", country="UA", service="general_cloud",
+                       address="ul. Bolshaya Morskaya 1, Sevastopol")  # fmt: skip
+    assert fired(screen_party(sevastopol, ctx)) == ["policy.covered-region"]
+    kyiv = Party("k", "Dnipro Hosting", country="UA", service="general_cloud",
+                 address="Khreshchatyk 1, Kyiv")  # fmt: skip
+    assert fired(screen_party(kyiv, ctx)) == []
+
+
+def test_batch_records_of_the_same_name_are_told_apart_by_country() -> None:
+    gb = Party("g", "Acme Holdings Ltd", country="GB", owners=(Owner("X", 50.0),))
+    sg = Party("s", "Acme Holdings Ltd", country="SG", owners=(Owner("Y", 50.0),))
+    graph = OwnershipGraph([gb, sg])
+    assert graph.find("ACME HOLDINGS LIMITED", "SG") is sg
+    assert graph.find("Acme Holdings Ltd", None) is None  # ambiguous: not followed
+    assert OwnershipGraph([gb]).find("Acme Holdings Ltd") is gb

@@ -105,6 +105,12 @@ FACTS: dict[str, FactSpec] = {
             CUSTOMER,
         ),
         _spec(
+            "region",
+            FactType.CHOICE,
+            "covered region of Ukraine named in the address (customer) or city (data centre)",
+            choices=("crimea", "donetsk", "luhansk"),
+        ),
+        _spec(
             "service",
             FactType.STRING,
             "what is provided (advanced_compute, general_cloud, ...)",
