@@ -587,7 +587,7 @@ def rules_explain(
         f"  outcome:   {rule.outcome.value} ({'LAW' if basis == 'law' else 'POLICY, not law'})",
         f"  citation:  {rule.citation}",
         f"  source:    {rule.source_url}",
-        f"  verified:  {'yes' if rule.verified else 'NO: seen only in secondary sources'}",
+        f"  verified:  {'yes' if rule.verified else 'NO: not checked against a primary source'}",
         f"  in effect: {window}",
         *(f"  suspended: {w.from_} to {w.to} ({w.citation})" for w in rule.suspended),
         f"  status on {when}: {rule_status(rule, rule_file.file.enabled, when)}",
