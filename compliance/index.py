@@ -16,6 +16,8 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -23,11 +25,15 @@ import numpy.typing as npt
 from compliance.matching.weights import Weights
 from compliance.model import AliasKind, EntityType, ListEntry
 from compliance.normalize import NormName, normalize_name
-from compliance.normalize.legal_forms import is_legal
+from compliance.normalize.legal_forms import LEGAL_TOKENS, is_legal
 from compliance.normalize.scripts import skeleton
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
+
+# Blocking sums key weights per name by sorting the query's ids when there are fewer than
+# 1/_SPARSE_RATIO of the names, else by one pass over a slot per name (measured crossover).
+_SPARSE_RATIO = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +49,69 @@ def name_keys(norm: NormName) -> list[str]:
 
     Every name also gets consonant-skeleton keys (``s:lktrnk``), which is what a query
     transliterated from Arabic script looks up instead of its trigrams."""
-    skeletons = ["s:" + sk for sk in (skeleton(t) for t in norm.core) if len(sk) >= 2]
+    core = norm.core
+    keys = ["w:" + t for t in core]
+    keys += [key for t in core if (key := _skeleton_key(t))]
     if norm.abjad:
-        return ["w:" + t for t in norm.core] + skeletons
-    keys = ["w:" + t for t in norm.core] + skeletons
-    joined = norm.joined
+        return keys
+    joined = "".join(core)
     if len(joined) <= 2:
         return keys
     padded = f"^{joined}$"
-    keys.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+    keys += [padded[i : i + 3] for i in range(len(padded) - 2)]
     return keys
+
+
+@lru_cache(maxsize=131072)
+def _skeleton_key(token: str) -> str:
+    """A core token's consonant-skeleton key ("" when the skeleton is too short)."""
+    sk = skeleton(token)
+    return "s:" + sk if len(sk) >= 2 else ""
+
+
+class NameColumns(Sequence[IndexedName]):
+    """The indexed names of an unpickled index, kept as columns: an :class:`IndexedName` is
+    built when a row is read (a match's name, an explanation), not 50,000 of them at load."""
+
+    __slots__ = ("_abjad", "_entry", "_kind", "_text", "_tokens")
+
+    def __init__(
+        self,
+        entry: list[int],
+        text: list[str],
+        kind: list[str],
+        tokens: list[tuple[str, ...]],
+        abjad: list[bool],
+    ) -> None:
+        self._entry = entry
+        self._text = text
+        self._kind = kind
+        self._tokens = tokens
+        self._abjad = abjad
+
+    def columns(
+        self,
+    ) -> tuple[list[int], list[str], list[str], list[tuple[str, ...]], list[bool]]:
+        return self._entry, self._text, self._kind, self._tokens, self._abjad
+
+    def __len__(self) -> int:
+        return len(self._text)
+
+    @overload
+    def __getitem__(self, row: int) -> IndexedName: ...
+    @overload
+    def __getitem__(self, row: slice) -> list[IndexedName]: ...
+    def __getitem__(self, row: int | slice) -> IndexedName | list[IndexedName]:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        tokens = self._tokens[row]
+        norm = NormName(
+            tokens,
+            tuple([t for t in tokens if t not in LEGAL_TOKENS]),
+            tuple([t for t in tokens if t in LEGAL_TOKENS]),
+            self._abjad[row],
+        )
+        return IndexedName(self._entry[row], self._text[row], self._kind[row], norm)
 
 
 def is_person(entity_type: EntityType) -> bool:
@@ -66,7 +125,7 @@ class NameIndex:
     def __init__(self, entries: Sequence[tuple[str, ListEntry]], weights: Weights) -> None:
         self.weights = weights
         self.entries: list[tuple[str, ListEntry]] = list(entries)
-        self.names: list[IndexedName] = []
+        names: list[IndexedName] = []
         for i, (_source, entry) in enumerate(self.entries):
             person = is_person(entry.entity_type)
             seen: set[tuple[str, ...]] = set()
@@ -78,8 +137,10 @@ class NameIndex:
                 if norm.is_empty or norm.tokens in seen:
                     continue
                 seen.add(norm.tokens)
-                self.names.append(IndexedName(i, text, kind, norm))
-        n = len(self.names)
+                names.append(IndexedName(i, text, kind, norm))
+        # Every indexed name, by row (after unpickling: built from columns on access).
+        self.names: Sequence[IndexedName] = names
+        n = len(names)
         self.size = n
 
         # Vocabulary and token weights (IDF over names, scaled to [0.1, 1]).
@@ -107,11 +168,23 @@ class NameIndex:
         # Each name's tokens as ids, padded into one matrix (-1 = none).
         width = max((len(r.norm.tokens) for r in self.names), default=1)
         self.name_tokens: IntArray = np.full((n, width), -1, dtype=np.int32)
+        # The same, as tuples (for the scorer's plain-Python path).
+        self.row_tokens: list[tuple[int, ...]] = []
         for row, rec in enumerate(self.names):
-            ids = [self.token_id[t] for t in dict.fromkeys(rec.norm.tokens)]
+            ids = tuple([self.token_id[t] for t in dict.fromkeys(rec.norm.tokens)])
             self.name_tokens[row, : len(ids)] = ids
+            self.row_tokens.append(ids)
         self.name_len: IntArray = np.array(
             [len(set(r.norm.tokens)) for r in self.names], dtype=np.int32
+        )
+        # ... and flat, name after name (`row_start[row]` is where a name's tokens begin).
+        self.row_start: npt.NDArray[np.int64] = np.concatenate(
+            ([0], np.cumsum(self.name_len, dtype=np.int64))
+        )[:-1]
+        self.token_flat: IntArray = np.fromiter(
+            (t for ids in self.row_tokens for t in ids),
+            dtype=np.int32,
+            count=int(self.name_len.sum()),
         )
         self.name_core_count: IntArray = np.array(
             [len(r.norm.core) for r in self.names], dtype=np.int32
@@ -119,6 +192,7 @@ class NameIndex:
         self.name_joined: npt.NDArray[np.object_] = np.array(
             [r.norm.joined for r in self.names], dtype=object
         )
+        self.joined_len: IntArray = np.array([len(j) for j in self.name_joined], dtype=np.int32)
         self.name_entry: IntArray = np.array([r.entry for r in self.names], dtype=np.int32)
         self.name_person: npt.NDArray[np.bool_] = np.array(
             [is_person(self.entries[r.entry][1].entity_type) for r in self.names], dtype=np.bool_
@@ -127,17 +201,79 @@ class NameIndex:
             [r.kind == AliasKind.WEAK.value for r in self.names], dtype=np.bool_
         )
 
-        # Blocking postings.
+        # Blocking postings: one array of row ids, key by key (each key's rows ascending).
         postings: dict[str, list[int]] = defaultdict(list)
         for row, rec in enumerate(self.names):
             for key in set(name_keys(rec.norm)):
                 postings[key].append(row)
-        self.postings: dict[str, IntArray] = {
-            k: np.array(v, dtype=np.int32) for k, v in postings.items()
-        }
+        self.key_names: list[str] = list(postings)
+        self.key_offsets: npt.NDArray[np.int64] = np.cumsum(
+            [0] + [len(postings[key]) for key in self.key_names], dtype=np.int64
+        )
+        self.key_rows: IntArray = np.empty(int(self.key_offsets[-1]), dtype=np.int32)
+        for i, key in enumerate(self.key_names):
+            self.key_rows[self.key_offsets[i] : self.key_offsets[i + 1]] = postings.pop(key)
         # An absolute cap: as lists grow, more keys become "common" and are skipped, so the
         # work per query stays flat instead of growing with the lists.
         self.max_df = weights.max_key_df
+        self._prepare()
+
+    # ------------------------------------------------------------------ derived lookups
+    # Plain Python lists and dicts derived from the arrays above: per-query work on a few
+    # candidates is faster on these than through numpy calls. Rebuilt after unpickling
+    # rather than stored in the index cache.
+    _DERIVED = (
+        "key_info",
+        "row_person",
+        "row_core_count",
+        "row_joined",
+        "token_weight_list",
+        "token_legal_list",
+        "token_len_list",
+        "skeleton_len_list",
+    )
+
+    def _prepare(self) -> None:
+        offsets = self.key_offsets.tolist()
+        dfs = np.diff(self.key_offsets).astype(np.float64)
+        key_weights = np.log((self.size + 1) / dfs).tolist() if len(dfs) else []
+        rows = self.key_rows
+        # key -> (its rows, how many, its rarity weight log((N + 1) / df))
+        self.key_info: dict[str, tuple[IntArray, int, float]] = {
+            key: (rows[offsets[i] : offsets[i + 1]], offsets[i + 1] - offsets[i], key_weights[i])
+            for i, key in enumerate(self.key_names)
+        }
+        self.row_person: list[bool] = self.name_person.tolist()
+        self.row_core_count: list[int] = self.name_core_count.tolist()
+        self.row_joined: list[str] = self.name_joined.tolist()
+        self.token_weight_list: list[float] = self.token_weight.tolist()
+        self.token_legal_list: list[bool] = self.token_legal.tolist()
+        self.token_len_list: list[int] = self.token_len.tolist()
+        self.skeleton_len_list: list[int] = self.skeleton_len.tolist()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in self._DERIVED}
+        # Names as columns: unpickling 50,000 small objects field by field is most of the
+        # cache's load time.
+        names = state.pop("names")
+        state["_name_columns"] = (
+            names.columns()
+            if isinstance(names, NameColumns)
+            else (
+                [r.entry for r in names],
+                [r.name for r in names],
+                [r.kind for r in names],
+                [r.norm.tokens for r in names],
+                [r.norm.abjad for r in names],
+            )
+        )
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        columns = state.pop("_name_columns")
+        self.__dict__.update(state)
+        self.names = NameColumns(*columns)
+        self._prepare()
 
     def _weight(self, token: str, df: int, log_n: float) -> float:
         if is_legal(token):
@@ -148,7 +284,7 @@ class NameIndex:
         """Weight of a query token; None when the lists never use it (weighed by its match)."""
         tid = self.token_id.get(token)
         if tid is not None:
-            return float(self.token_weight[tid])
+            return self.token_weight_list[tid]
         if is_legal(token):
             return self.weights.legal_form_weight
         return None
@@ -157,43 +293,48 @@ class NameIndex:
         """Row ids of the names sharing the most (rarity-weighted) keys with ``norm``."""
         limit = limit or self.weights.max_candidates
         keys = set(name_keys(norm))
-        found: list[tuple[int, IntArray]] = []
-        unseen = 0
-        for key in keys:
-            post = self.postings.get(key)
-            if post is None:
-                unseen += 1
-            else:
-                found.append((len(post), post))
+        get = self.key_info.get
+        found = [f for f in map(get, keys) if f is not None]
         if not found:
             return np.empty(0, dtype=np.int32)
-        usable = [p for p in found if p[0] <= self.max_df]
+        unseen = len(keys) - len(found)
+        max_df = self.max_df
+        usable = [f for f in found if f[1] <= max_df]
         if not usable:  # every key is common ("group", "international"): take the rarest few
-            usable = sorted(found, key=lambda p: p[0])[:3]
-        ids = np.concatenate([p for _, p in usable])
-        dfs = np.array([df for df, _ in usable], dtype=np.float64)
-        key_weights = np.log((self.size + 1) / dfs)
-        weights = np.repeat(key_weights, dfs.astype(np.int64))
+            usable = sorted(found, key=lambda f: f[1])[:3]
+        posts, dfs, key_weights = zip(*usable, strict=True)
+        ids = np.concatenate(posts) if len(posts) > 1 else posts[0]
+        weights = np.repeat(np.array(key_weights, dtype=np.float64), dfs)
         # Names sharing too little of the query's key weight cannot be similar enough to
         # matter: dropping them is what keeps the scorer's work small for the many clean
         # customers. A key the lists never use (a typo's trigrams) counts as an average key of
         # the query, not as a maximally rare one: one typo must not push the true name out.
         if norm.abjad:  # its word keys are vowel-less spellings: only skeletons can meet
             unseen = 0
-        possible = float(key_weights.sum()) + unseen * float(key_weights.mean())
+        total = sum(key_weights)
+        possible = total + unseen * (total / len(key_weights))
         w = self.weights
         floor = max(w.min_key_coverage_floor * possible, 1e-9)
-        if len(ids) * 64 < self.size:  # few ids: sorting them beats a pass over every name
-            names, inverse = np.unique(ids, return_inverse=True)
-            sums = np.bincount(inverse, weights=weights)
+        names: npt.NDArray[np.integer[Any]]
+        if len(ids) * _SPARSE_RATIO < self.size:
+            # Few ids for many names: sorting them beats a pass over every name. A stable
+            # sort of postings that are each sorted merges runs; each name's weights are then
+            # summed over its run of equal ids, in key order as in the other branch (the
+            # same sums to the last bit, so ties break the same way).
+            order = np.argsort(ids, kind="stable")
+            ids = ids[order]
+            first = np.empty(len(ids), dtype=np.bool_)
+            first[0] = True
+            np.not_equal(ids[1:], ids[:-1], out=first[1:])
+            sums = np.bincount(np.cumsum(first) - 1, weights=weights[order])
             above = np.flatnonzero(sums >= floor)
-            names, sums = names[above], sums[above]
+            names, sums = ids[first][above], sums[above]
         else:
             dense = np.bincount(ids, weights=weights)  # one slot per name id
             names = np.flatnonzero(dense >= floor)
             sums = dense[names]
         keep = sums >= w.min_key_coverage * possible
-        if int(keep.sum()) < w.min_candidates < len(names):
+        if np.count_nonzero(keep) < w.min_candidates < len(names):
             # Short names have few keys and a typo breaks a large share of them ("IFYTEK"):
             # the best few names clearing the lower bar are scored too.
             keep[np.argpartition(-sums, w.min_candidates - 1)[: w.min_candidates]] = True

@@ -3,23 +3,40 @@ explained :class:`~compliance.model.Match` per list entry that reaches the thres
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import json
 import os
 import pickle
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from compliance.index import FloatArray, IntArray, NameIndex
 from compliance.matching import features
-from compliance.matching.scorer import explain_name, score_names
+from compliance.matching.scorer import (
+    SMALL_BLOCK,
+    explain_name,
+    score_block,
+    score_candidates,
+    score_names,
+)
 from compliance.matching.weights import DEFAULT_WEIGHTS, Weights
-from compliance.model import EntityType, FeatureResult, ListEntry, Match, Party
+from compliance.model import (
+    Address,
+    Alias,
+    EntityType,
+    FeatureResult,
+    Identifier,
+    ListEntry,
+    Match,
+    Party,
+)
 from compliance.normalize import NormName, normalize_name
 
 
@@ -49,6 +66,9 @@ class Matcher:
         self._rows_by_entry: dict[int, list[int]] = {}
         for row, rec in enumerate(index.names):
             self._rows_by_entry.setdefault(rec.entry, []).append(row)
+        # ListEntry.content_hash serialises and hashes the whole entry on every access:
+        # remembered per entry once a match needs it (entries are immutable).
+        self._entry_hashes: dict[int, str] = {}
 
     @classmethod
     def build(
@@ -79,23 +99,21 @@ class Matcher:
         floor = thr - _max_bonus(w)
         person = party.entity_type is EntityType.PERSON
         best: dict[int, _Best] = {}
+        # A weak alias's name score is adjusted after scoring: score down to where the
+        # adjustment could still lift it to the floor.
+        name_floor = floor - max(0.0, w.weak_alias)
+        weak = self.index.name_weak
+        name_entry = self.index.name_entry
         for qname in (party.name, *party.aliases):
             norm = normalize_name(qname, person)
             if norm.is_empty:
                 continue
-            rows: IntArray = (
-                np.arange(self.index.size, dtype=np.int32)
-                if brute_force
-                else self.index.candidates(norm)
-            )
-            scores = self._score(norm, rows, chunk=4096 if brute_force else 0)
-            weak = self.index.name_weak[rows]
-            scores = np.where(weak, scores + w.weak_alias, scores)
-            keep = np.nonzero(scores >= floor)[0]
-            for k in keep:
-                row = int(rows[k])
-                eidx = int(self.index.name_entry[row])
-                score = float(scores[k])
+            for row, score in self._scored(norm, name_floor, brute_force):
+                if weak[row]:
+                    score += w.weak_alias
+                if score < floor:
+                    continue
+                eidx = int(name_entry[row])
                 current = best.get(eidx)
                 if current is None or score > current.name_score:
                     best[eidx] = _Best(score, row, qname)
@@ -149,7 +167,7 @@ class Matcher:
                     score=round(total, 4),
                     features=(("name", name_feature), *adjustments),
                     programs=entry.programs,
-                    entry_hash=entry.content_hash,
+                    entry_hash=self._entry_hash(entry_idx, entry),
                 )
             )
         matches.sort(key=lambda m: (-m.score, m.source, m.entry_key))
@@ -167,12 +185,31 @@ class Matcher:
         return self.match(party, threshold=threshold)
 
     # --------------------------------------------------------------------------- helpers
+    def _scored(self, norm: NormName, floor: float, brute_force: bool) -> list[tuple[int, float]]:
+        """(row, name score) of the names scoring at least ``floor``, in block order."""
+        if brute_force:
+            rows: IntArray = np.arange(self.index.size, dtype=np.int32)
+            scores = self._score(norm, rows, chunk=4096)
+        else:
+            rows = self.index.candidates(norm)
+            if len(rows) <= SMALL_BLOCK:
+                return score_candidates(self.index, norm, rows.tolist(), floor)
+            return score_block(self.index, norm, rows, floor)
+        keep = np.flatnonzero(scores >= floor)
+        return list(zip(rows[keep].tolist(), scores[keep].tolist(), strict=True))
+
     def _score(self, norm: NormName, rows: IntArray, chunk: int) -> FloatArray:
         if not chunk or len(rows) <= chunk:
             return score_names(self.index, norm, rows)
         return np.concatenate(
             [score_names(self.index, norm, rows[i : i + chunk]) for i in range(0, len(rows), chunk)]
         )
+
+    def _entry_hash(self, idx: int, entry: ListEntry) -> str:
+        found = self._entry_hashes.get(idx)
+        if found is None:
+            found = self._entry_hashes[idx] = entry.content_hash
+        return found
 
     def _best_row_for_entry(self, entry: int, party: Party, person: bool) -> _Best:
         rows = np.array(self._rows_by_entry.get(entry, []), dtype=np.int32)
@@ -199,12 +236,40 @@ class LoadedMatcher:
     from_cache: bool
 
 
+# The layout of the cached index: bumped when what is pickled changes shape, so an older
+# cache file is never read as a newer one (the scores do not change: ENGINE_VERSION does not).
+INDEX_FORMAT = 2
+
+# List entries are pickled as their field values and rebuilt through the constructor:
+# about twice as fast to load as the default dataclass state. The field names are part of
+# the cache key, so a cache written before a field changed is not read.
+_PICKLED_AS_FIELDS: tuple[type[Any], ...] = (ListEntry, Alias, Address, Identifier)
+
+
+def _as_fields(obj: Any) -> tuple[type[Any], tuple[Any, ...]]:
+    return type(obj), tuple([getattr(obj, f.name) for f in fields(obj)])
+
+
 def _cache_key(versions: dict[str, str], weights: Weights) -> str:
     payload = json.dumps(
-        {"engine": ENGINE_VERSION, "versions": versions, "weights": repr(weights)},
+        {
+            "engine": ENGINE_VERSION,
+            "format": INDEX_FORMAT,
+            "fields": {c.__name__: [f.name for f in fields(c)] for c in _PICKLED_AS_FIELDS},
+            "versions": versions,
+            "weights": repr(weights),
+        },
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def _dump(matcher: Matcher, fh: IO[bytes]) -> None:
+    pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+    table: dict[type[Any], Any] = dict(copyreg.dispatch_table)
+    table.update(dict.fromkeys(_PICKLED_AS_FIELDS, _as_fields))
+    pickler.dispatch_table = table
+    pickler.dump(matcher)
 
 
 def load_matcher(
@@ -230,8 +295,8 @@ def load_matcher(
                         matcher = pickle.load(fh)  # noqa: S301 - our own cache file, mode 0600
                     if isinstance(matcher, Matcher):
                         return LoadedMatcher(matcher, versions, True)
-                except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-                    pass  # rebuild below
+                except Exception:  # noqa: S110 - a damaged or foreign cache file: rebuild below
+                    pass
         lists = [(name, repo.entries(v)) for name, v in sorted(active, key=lambda p: p[0])]
     matcher = Matcher.build(lists, weights)
     if cache_file is not None:
@@ -239,7 +304,7 @@ def load_matcher(
         fd, tmp = tempfile.mkstemp(dir=cache_file.parent, prefix=".index-")
         try:
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump(matcher, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                _dump(matcher, fh)
             os.chmod(tmp, 0o600)
             os.replace(tmp, cache_file)
         except OSError:

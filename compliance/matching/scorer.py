@@ -1,4 +1,8 @@
-"""Name similarity: rarity-weighted token alignment, vectorised over a block of candidates.
+"""Name similarity: rarity-weighted token alignment over a block of candidates.
+
+Two implementations of the one score: :func:`score_names` vectorised with numpy (large blocks,
+brute force), and :func:`score_candidates` in plain Python, candidate by candidate (the small
+blocks blocking leaves most queries, where numpy's per-call cost would dominate).
 
 For a query name Q and a candidate name C (both normalized the same way):
 
@@ -23,17 +27,28 @@ both normalize to ``huawei technologies llc``; every token matches itself -> 1.0
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
 import numpy as np
 from rapidfuzz.distance import OSA
-from rapidfuzz.process import cdist
+from rapidfuzz.process import cdist, extract
 
 from compliance.index import FloatArray, IntArray, NameIndex
+from compliance.matching.weights import Weights
 from compliance.model import FeatureResult
 from compliance.normalize import NormName
-from compliance.normalize.legal_forms import is_legal
+from compliance.normalize.legal_forms import LEGAL_TOKENS, is_legal
 from compliance.normalize.scripts import skeleton
 
 _UNMATCHED_LEGAL = 1.0 / 3.0
+# rapidfuzz's own cutoffs only let it skip hopeless pairs early; they are applied with this
+# margin because at the boundary rapidfuzz can drop a pair that reaches the cutoff exactly
+# ("industrial"/"industries" = 0.8). The exact comparisons are ours.
+_CUTOFF_MARGIN = 0.01
+# From this many block tokens on, the long query tokens are compared in one `cdist` call
+# rather than one `extract` each (measured crossover).
+_CDIST_FROM = 100
 
 
 def _token_sims(
@@ -124,6 +139,332 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
         joined = np.where(joined >= w.joined_min_similarity, joined * w.joined_factor, 0.0)
         scores[differ] = np.maximum(scores[differ], joined)
     return scores
+
+
+# Blocks of at most this many candidate names are scored by `score_candidates` in plain
+# Python (several times faster for the few names blocking leaves a typical query); larger
+# blocks by `score_block`, numpy over the blocks' tokens (measured crossover).
+SMALL_BLOCK = 55
+
+
+@dataclass(frozen=True, slots=True)
+class _QueryTerms:
+    """What scoring a query against a block needs from the query side."""
+
+    qtokens: tuple[str, ...]  # distinct query tokens
+    matched: dict[int, list[tuple[int, float]]]  # block token id -> [(query token, sim > 0)]
+    q_w: list[float]  # query token weights
+    q_den_unmatched: list[float]  # a query token's denominator share when nothing matches it
+    distinctive: bool  # the query has a token of weight >= min_distinctive_weight
+
+
+def _query_terms(index: NameIndex, query: NormName, present: set[int]) -> _QueryTerms:
+    """``present``: the ids of every token of the block's names."""
+    qtokens = tuple(dict.fromkeys(query.tokens))  # a repeated word counts once
+    matched, best_tid = _token_matches(index, query, qtokens, present)
+    # Query token weights: known tokens by rarity; unknown ones by the token they match best.
+    tw = index.token_weight_list
+    q_w: list[float] = []
+    for i, tok in enumerate(qtokens):
+        known = index.query_token_weight(tok)
+        if known is None:
+            known = tw[best_tid[i]] if best_tid[i] >= 0 else 1.0
+        q_w.append(known)
+    q_legal = [t in LEGAL_TOKENS for t in qtokens]
+    core_w = [q for q, legal in zip(q_w, q_legal, strict=True) if not legal]
+    distinctive = bool(core_w) and max(core_w) >= index.weights.min_distinctive_weight
+    q_den_unmatched = [
+        q * _UNMATCHED_LEGAL if legal else q for q, legal in zip(q_w, q_legal, strict=True)
+    ]
+    return _QueryTerms(qtokens, matched, q_w, q_den_unmatched, distinctive)
+
+
+def score_candidates(
+    index: NameIndex, query: NormName, rows: Sequence[int], floor: float
+) -> list[tuple[int, float]]:
+    """``(row, name score)`` for each row of ``rows`` whose score reaches ``floor``, in the
+    order of ``rows``.
+
+    The same score as :func:`score_names`, from the same steps, computed one candidate at a
+    time on plain Python lists (sums may differ from numpy's in the last bit): for small
+    blocks, where numpy's per-call cost would dominate."""
+    if not rows or not query.core:
+        return [] if floor > 0 else [(r, 0.0) for r in rows]
+    w = index.weights
+    row_tokens = index.row_tokens
+    terms = _query_terms(index, query, set().union(*[row_tokens[r] for r in rows]))
+    matched = terms.matched
+    q_w = terms.q_w
+    q_den_unmatched = terms.q_den_unmatched
+    distinctive = terms.distinctive
+    n_q = len(terms.qtokens)
+    tw = index.token_weight_list
+
+    t_legal = index.token_legal_list
+    row_person = index.row_person
+    factor = w.unmatched_entry_token_factor
+    joined_q = query.joined if len(query.joined) >= 4 else ""
+    len_q = len(joined_q)
+    n_core = len(query.core)
+    row_core_count = index.row_core_count
+    row_joined = index.row_joined
+    joined_min = w.joined_min_similarity
+    joined_cutoff = max(0.0, joined_min - _CUTOFF_MARGIN)
+    joined_factor = w.joined_factor
+    osa = OSA.normalized_similarity
+    get = matched.get
+    is_disjoint = matched.keys().isdisjoint
+    zeros = [0.0] * n_q
+    q_range = range(n_q)
+
+    out: list[tuple[int, float]] = []
+    for r in rows:
+        score = 0.0
+        toks = row_tokens[r]
+        if not is_disjoint(toks):  # else no token matches: the token score is 0
+            best_q = zeros.copy()
+            num_c = 0.0
+            den_c = 0.0
+            best_shared = 0.0
+            unmatched: list[float] = []  # weights of the name's unmatched non-legal tokens
+            for t in toks:
+                pairs = get(t)
+                if pairs is None:
+                    if t_legal[t]:
+                        den_c += tw[t] * _UNMATCHED_LEGAL
+                    else:
+                        unmatched.append(tw[t])
+                    continue
+                b = 0.0
+                for i, sim in pairs:
+                    if sim > best_q[i]:
+                        best_q[i] = sim
+                    if sim > b:
+                        b = sim
+                wt = tw[t]
+                num_c += wt * b
+                den_c += wt
+                if wt > best_shared:
+                    best_shared = wt
+            if unmatched:
+                # An unmatched token of the name is discounted if it is a person's name
+                # part, or no more distinctive than the best token the names share.
+                if row_person[r]:
+                    for wt in unmatched:
+                        den_c += wt * factor
+                elif distinctive:
+                    for wt in unmatched:
+                        den_c += wt * factor if wt <= best_shared else wt
+                else:
+                    for wt in unmatched:
+                        den_c += wt
+            num_q = 0.0
+            den_q = 0.0
+            for i in q_range:
+                bq = best_q[i]
+                if bq > 0.0:
+                    num_q += q_w[i] * bq
+                    den_q += q_w[i]
+                else:
+                    den_q += q_den_unmatched[i]
+            den = den_q + den_c
+            if den > 0.0:
+                score = (num_q + num_c) / den
+        if joined_q and row_core_count[r] != n_core:
+            # The written-together similarity is at most shorter/longer length: compute it
+            # only when that bound could still reach the cutoff and raise the score.
+            joined_r = row_joined[r]
+            len_r = len(joined_r)
+            bound = len_r / len_q if len_r < len_q else len_q / len_r
+            if bound >= joined_cutoff and bound * joined_factor > score:
+                joined = osa(joined_q, joined_r, score_cutoff=joined_cutoff)
+                if joined >= joined_min and joined * joined_factor > score:
+                    score = joined * joined_factor
+        if score >= floor:
+            out.append((r, score))
+    return out
+
+
+def score_block(
+    index: NameIndex, query: NormName, rows: IntArray, floor: float
+) -> list[tuple[int, float]]:
+    """:func:`score_candidates` for a larger block: the same score, computed with numpy over
+    the block's tokens laid end to end (one segment per name), so its cost grows with the
+    block's tokens rather than with its longest name times its size as `score_names`'s."""
+    n = len(rows)
+    if not n or not query.core:
+        return [] if floor > 0 else [(r, 0.0) for r in rows.tolist()]
+    w = index.weights
+    row_tokens = index.row_tokens
+    terms = _query_terms(index, query, set().union(*[row_tokens[r] for r in rows.tolist()]))
+    scores: FloatArray = np.zeros(n, dtype=np.float64)
+    if terms.matched:
+        lens = index.name_len[rows].astype(np.int64)
+        ends = np.cumsum(lens)
+        starts = ends - lens  # where each name's segment begins
+        occ = index.token_flat[
+            np.repeat(index.row_start[rows] - starts, lens) + np.arange(ends[-1])
+        ]
+        # Similarity of each token occurrence to each query token, through the few block
+        # tokens that match anything (the last table row, zeros, for all the others).
+        ids = np.array(sorted(terms.matched), dtype=np.int32)
+        table = np.zeros((len(ids) + 1, len(terms.qtokens)), dtype=np.float64)
+        for k, t in enumerate(ids.tolist()):
+            for i, sim in terms.matched[t]:
+                table[k, i] = sim
+        at = np.minimum(np.searchsorted(ids, occ), len(ids) - 1)
+        at[ids[at] != occ] = len(ids)
+        sims = table[at]  # (occurrences, query tokens)
+        best_c = sims.max(axis=1)
+        best_q = np.maximum.reduceat(sims, starts, axis=0)  # (names, query tokens)
+        c_w = index.token_weight[occ]
+        matched_c = best_c > 0
+        best_shared = np.maximum.reduceat(np.where(matched_c, c_w, 0.0), starts)
+        segment = np.repeat(np.arange(n), lens)
+        discount = index.name_person[rows][segment] | (
+            terms.distinctive & (c_w <= best_shared[segment])
+        )
+        c_den = np.where(
+            matched_c,
+            c_w,
+            np.where(
+                index.token_legal[occ],
+                c_w * _UNMATCHED_LEGAL,
+                np.where(discount, c_w * w.unmatched_entry_token_factor, c_w),
+            ),
+        )
+        q_w = np.array(terms.q_w, dtype=np.float64)
+        num = best_q @ q_w + np.add.reduceat(c_w * best_c, starts)
+        den = np.where(best_q > 0, q_w, np.array(terms.q_den_unmatched)).sum(axis=1)
+        den += np.add.reduceat(c_den, starts)
+        np.divide(num, den, out=scores, where=den > 0)
+    joined = query.joined
+    if len(joined) >= 4:
+        # Written together: only names whose length allows the cutoff, and whose score it
+        # could raise (the similarity is at most shorter/longer length).
+        length = index.joined_len[rows]
+        bound = np.minimum(length, len(joined)) / np.maximum(length, len(joined))
+        cutoff = max(0.0, w.joined_min_similarity - _CUTOFF_MARGIN)
+        maybe = np.flatnonzero(
+            (index.name_core_count[rows] != len(query.core))
+            & (bound >= cutoff)
+            & (bound * w.joined_factor > scores)
+        )
+        for k in maybe.tolist():
+            sim = OSA.normalized_similarity(
+                joined, index.row_joined[int(rows[k])], score_cutoff=cutoff
+            )
+            if sim >= w.joined_min_similarity and sim * w.joined_factor > scores[k]:
+                scores[k] = sim * w.joined_factor
+    keep = np.flatnonzero(scores >= floor)
+    return list(zip(rows[keep].tolist(), scores[keep].tolist(), strict=True))
+
+
+def _token_matches(
+    index: NameIndex, query: NormName, qtokens: tuple[str, ...], present: set[int]
+) -> tuple[dict[int, list[tuple[int, float]]], list[int]]:
+    """Which query tokens each candidate token matches, and how well: ``{token id:
+    [(query token position, similarity > 0), ...]}`` by the rules of `_token_sims` (and the
+    skeleton comparison for an abjad query); and, per query token, the candidate token it
+    matches best (-1: none; ties to the lowest id, as ``argmax`` over ``np.unique`` ids)."""
+    w = index.weights
+    uniq = list(present)
+    found: dict[tuple[int, int], float] = {}
+    vocab = index.vocab
+    _collect(
+        found,
+        qtokens,
+        [vocab[t] for t in uniq],
+        index.token_len_list,
+        uniq,
+        w,
+        1.0,
+        (index.token_id, present),
+    )
+    if query.abjad:
+        _collect(
+            found,
+            tuple(skeleton(t) for t in qtokens),
+            [index.vocab_skeleton[t] for t in uniq],
+            index.skeleton_len_list,
+            uniq,
+            w,
+            w.skeleton_factor,
+        )
+    matched: dict[int, list[tuple[int, float]]] = {}
+    best_tid = [-1] * len(qtokens)
+    best_sim = [0.0] * len(qtokens)
+    for (i, t), sim in found.items():
+        pairs = matched.get(t)
+        if pairs is None:
+            matched[t] = [(i, sim)]
+        else:
+            pairs.append((i, sim))
+        if sim > best_sim[i] or (sim == best_sim[i] and t < best_tid[i]):
+            best_sim[i] = sim
+            best_tid[i] = t
+    return matched, best_tid
+
+
+def _collect(
+    found: dict[tuple[int, int], float],
+    left: tuple[str, ...],
+    right: list[str],
+    right_len: list[int],
+    uniq: list[int],
+    w: Weights,
+    factor: float,
+    exact: tuple[dict[str, int], set[int]] | None = None,
+) -> None:
+    """Add the (left position, token id) pairs whose similarity passes `_token_sims`'s rules,
+    times ``factor``, keeping the larger value of a pair already found. ``exact`` (text ->
+    token id, and the ids of ``uniq``, when ``right`` are their texts) finds the match of a
+    short left token, which can only be the identical token, without comparing."""
+    cutoff = w.token_similarity_floor
+    short = w.exact_token_max_len
+    lower = max(0.0, cutoff - _CUTOFF_MARGIN)
+    compare: list[int] = []
+    pairs: Iterable[tuple[int, float, int]]
+    for i, tok in enumerate(left):
+        if exact is not None and len(tok) <= short and cutoff <= 1.0:
+            t = exact[0].get(tok, -1)
+            if t in exact[1] and factor > found.get((i, t), 0.0):
+                found[(i, t)] = factor
+        else:
+            compare.append(i)
+    if len(compare) > 1 and len(right) >= _CDIST_FROM:
+        # One call for every long token: cheaper than one extract each over many choices.
+        sims = cdist(
+            [left[i] for i in compare],
+            right,
+            scorer=OSA.normalized_similarity,
+            dtype=np.float64,
+            score_cutoff=lower,
+        )
+        rows, cols = np.nonzero(sims >= cutoff)
+        pairs = zip(
+            [compare[k] for k in rows.tolist()],
+            sims[rows, cols].tolist(),
+            cols.tolist(),
+            strict=True,
+        )
+    else:
+        pairs = (
+            (i, sim, u)
+            for i in compare
+            for _, sim, u in extract(
+                left[i], right, scorer=OSA.normalized_similarity, score_cutoff=lower, limit=None
+            )
+        )
+    for i, sim, u in pairs:
+        if sim < cutoff:
+            continue
+        t = uniq[u]
+        if sim < 1.0 and (len(left[i]) <= short or right_len[t] <= short):
+            continue
+        sim *= factor
+        if sim > found.get((i, t), 0.0):
+            found[(i, t)] = sim
 
 
 def explain_name(index: NameIndex, query: NormName, row: int, score: float) -> FeatureResult:

@@ -9,6 +9,7 @@ name made only of them matches nothing.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -60,16 +61,23 @@ LEGAL_WORDS: tuple[str, ...] = (
 _LEGAL_WORD_SET = frozenset(LEGAL_WORDS)
 
 
+@lru_cache(maxsize=65536)
+def _correct_word(word: str) -> str:
+    if len(word) >= 5 and word not in _LEGAL_WORD_SET:
+        found = process.extractOne(word, LEGAL_WORDS, scorer=OSA.distance, score_cutoff=1)
+        if found is not None:
+            return str(found[0])
+    return word
+
+
 def correct_legal_words(text: str) -> str:
     """Fix one-edit typos in legal-form words of 5+ letters ("liabilityd" -> "liability")."""
-    out = []
-    for word in text.split():
-        if len(word) >= 5 and word not in _LEGAL_WORD_SET:
-            found = process.extractOne(word, LEGAL_WORDS, scorer=OSA.distance, score_cutoff=1)
-            if found is not None:
-                word = found[0]
-        out.append(word)
-    return " ".join(out)
+    return " ".join([_correct_word(word) for word in text.split()])
+
+
+@lru_cache(maxsize=4096)
+def _form_pattern(matched: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(matched)}(?![a-z0-9])")
 
 
 def rewrite(text: str) -> str:
@@ -84,10 +92,11 @@ def rewrite(text: str) -> str:
         short = " " not in matched and len(matched) <= _SHORT_MAX
         if short and (matched not in SHORT_FORMS or matched not in (words[0], words[-1])):
             continue
-        text = re.sub(rf"(?<![a-z0-9]){re.escape(matched)}(?![a-z0-9])", f" {form} ", text)
+        text = _form_pattern(matched).sub(f" {form} ", text)
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=131072)
 def split_run_together(token: str) -> tuple[str, ...]:
     """Split a legal form glued to a name: ``jscargument`` -> (``jsc``, ``argument``)."""
     for form in _PREFIX_FORMS:

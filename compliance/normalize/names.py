@@ -26,7 +26,12 @@ from functools import lru_cache
 
 from rigour.names import remove_person_prefixes
 
-from compliance.normalize.legal_forms import is_legal, rewrite, split_run_together
+from compliance.normalize.legal_forms import (
+    LEGAL_TOKENS,
+    is_legal,
+    rewrite,
+    split_run_together,
+)
 from compliance.normalize.scripts import fold_romanization, is_abjad, rewrite_pinyin, to_ascii
 
 _ABBREV_DOTS = re.compile(r"\b(?:[a-z]\.){2,}")  # s.a. / k.k. / u.s.a.
@@ -90,8 +95,18 @@ def normalize_name(name: str, person: bool = False) -> NormName:
         text = rewrite(rewrite_pinyin(text))
     tokens: list[str] = []
     for raw in text.split():
-        for token in split_run_together(raw) if not person else (raw,):
-            tokens.append(token if is_legal(token) else fold_romanization(token))
-    core = tuple(t for t in tokens if not is_legal(t))
-    legal = tuple(t for t in tokens if is_legal(t))
+        tokens.extend(_person_token(raw) if person else _org_token(raw))
+    core = tuple([t for t in tokens if t not in LEGAL_TOKENS])
+    legal = tuple([t for t in tokens if t in LEGAL_TOKENS])
     return NormName(tuple(tokens), core, legal, abjad)
+
+
+# Per-word steps, cached: the words of customer and list names repeat a lot.
+@lru_cache(maxsize=131072)
+def _org_token(raw: str) -> tuple[str, ...]:
+    return tuple([t if is_legal(t) else fold_romanization(t) for t in split_run_together(raw)])
+
+
+@lru_cache(maxsize=131072)
+def _person_token(raw: str) -> tuple[str, ...]:
+    return (raw if is_legal(raw) else fold_romanization(raw),)

@@ -14,7 +14,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
 from rigour.text import ascii_text
 
 # Generic words in Chinese organisation names and the English a Latin rendering uses.
@@ -184,6 +183,10 @@ def _strip_marks(text: str) -> str:
 def _han_run(run: str) -> str:
     """Pinyin of a run of Han characters, as words of two syllables (most Chinese words in
     names have two: 长江存储 -> "changjiang cunchu"); a run of three stays one word."""
+    # Imported on first use: pypinyin's phrase table costs 0.2 s and ~50 MiB, and most runs
+    # never meet a Chinese name.
+    from pypinyin import lazy_pinyin
+
     syllables = lazy_pinyin(run)
     if len(syllables) <= 3:
         return "".join(syllables)

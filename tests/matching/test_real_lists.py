@@ -82,3 +82,33 @@ def test_blocking_keeps_what_brute_force_finds(matcher: Matcher) -> None:
         slow = {(m.source, m.entry_key) for m in matcher.match(party, brute_force=True)}
         fast = {(m.source, m.entry_key) for m in matcher.match(party)}
         assert slow <= fast or len(slow - fast) <= len(slow) // 20, (query, slow - fast)
+
+
+def test_small_block_scorer_agrees_on_the_real_lists(matcher: Matcher) -> None:
+    """`score_candidates` (plain Python) against `score_names` (numpy) on perturbations of a
+    sample of the real names, with the blocks blocking gives them."""
+    import random
+
+    import numpy as np
+
+    from compliance.matching.scorer import score_candidates, score_names
+    from compliance.normalize import normalize_name
+    from tests.matching.test_fast_paths import _variants
+
+    rng = random.Random(2)
+    index = matcher.index
+    checked = 0
+    for row in rng.sample(range(index.size), 600):
+        rec = index.names[row]
+        person = index.entries[rec.entry][1].entity_type is EntityType.PERSON
+        for text in _variants(rng, rec.name):
+            norm = normalize_name(text, person)
+            if norm.is_empty:
+                continue
+            rows = index.candidates(norm)
+            reference = score_names(index, norm, rows)
+            fast = score_candidates(index, norm, rows.tolist(), -1.0)
+            assert [r for r, _ in fast] == rows.tolist()
+            assert np.allclose([s for _, s in fast], reference, rtol=0, atol=1e-12), text
+            checked += len(rows)
+    assert checked > 20000
