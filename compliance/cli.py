@@ -300,13 +300,17 @@ def _ruleset() -> Ruleset:
 
 
 def _context(
-    as_of: datetime | None, threshold: float | None, graph: OwnershipGraph | None = None
+    as_of: datetime | None,
+    threshold: float | None,
+    graph: OwnershipGraph | None = None,
+    ruleset: Ruleset | None = None,
 ) -> ScreeningContext:
     from compliance.matching.engine import load_matcher
     from compliance.screening import ScreeningContext
 
     settings = _settings()
-    ruleset = _ruleset()  # a bad rule file stops here, before any screening
+    if ruleset is None:
+        ruleset = _ruleset()  # a bad rule file stops here, before any screening
     db = _db()
     loaded = load_matcher(db.sessions, settings.home / "cache")
     if not loaded.list_versions:
@@ -361,9 +365,9 @@ def screen(
         raise BadInputError(f"{input_file}: no such file")
     if out_file is not None and out_file.suffix.lower() not in (".jsonl", ".csv", ".xlsx"):
         raise BadInputError(f"{out_file}: --out must end in .jsonl, .csv or .xlsx")
-    _ruleset()  # a bad rule file stops here, before the input is read at all
+    ruleset = _ruleset()  # a bad rule file stops here, before the input is read at all
     graph = _ownership_graph(input_file) if kind is Kind.customers else None
-    ctx = _context(as_of, threshold, graph)
+    ctx = _context(as_of, threshold, graph, ruleset)
     n_workers = workers or min(os.cpu_count() or 1, 8)
     meta = {
         "input": str(input_file),
