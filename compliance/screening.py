@@ -58,6 +58,7 @@ class ScreeningContext:
     def warm(self) -> None:
         """Build the lazy lookups now (before worker processes fork, so they share them)."""
         self.entry("", "")
+        _context_part(self)
 
     def hits(self, party: Party, matches: list[Match]) -> tuple[dict[str, Any], ...]:
         hits = []
@@ -136,22 +137,30 @@ def screening_id(
     reference = (
         {"accelerators": default_table_version()} if isinstance(record, DataCentre) else None
     )
-    payload = json.dumps(
-        {
-            "party": fingerprint,
-            "reference": reference,
-            "related_records": _followed(related),
-            "confirmed": sorted(ctx.confirmed),
-            "lists": ctx.list_versions,
-            "ruleset": ctx.ruleset_version,
-            "engine": ENGINE_VERSION,
-            "threshold": ctx.effective_threshold,
-            "as_of": ctx.as_of.isoformat(),
-        },
-        sort_keys=True,
-        ensure_ascii=False,
+    record_part = json.dumps(
+        [fingerprint, reference, _followed(related)], sort_keys=True, ensure_ascii=False
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256((_context_part(ctx) + record_part).encode("utf-8")).hexdigest()[:32]
+
+
+def _context_part(ctx: ScreeningContext) -> str:
+    """The part of every screening id that depends on the context only, serialised once."""
+    found: str | None = ctx._cache.get("id_context")
+    if found is None:
+        found = json.dumps(
+            {
+                "confirmed": sorted(ctx.confirmed),
+                "lists": ctx.list_versions,
+                "ruleset": ctx.ruleset_version,
+                "engine": ENGINE_VERSION,
+                "threshold": ctx.effective_threshold,
+                "as_of": ctx.as_of.isoformat(),
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        ctx._cache["id_context"] = found
+    return found
 
 
 def _followed(links: tuple[dict[str, Any], ...]) -> list[Any]:
