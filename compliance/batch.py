@@ -1,4 +1,4 @@
-"""Batch screening of a customer file: read (streaming), screen (one or more processes), write.
+"""Batch screening of a customer or data-centre file: read (streaming), screen, write.
 
 Rows are screened in chunks; with ``workers > 1`` the chunks go to forked worker processes
 that share the parent's built index (copy-on-write), and results come back in input order.
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from compliance.model import Outcome, Party
-from compliance.records import RecordResult, iter_customers
-from compliance.screening import ScreeningContext, screen_party
+from compliance.records import RecordResult, iter_customers, iter_data_centres
+from compliance.screening import ScreeningContext, screen_data_centre, screen_party
 
 CHUNK = 256
 
@@ -158,4 +158,40 @@ def run_batch(
     write(
         tally(screen_records(iter_customers(path), ctx, workers=workers, on_progress=on_progress))
     )
+    return summary
+
+
+def run_data_centres(
+    path: Path,
+    ctx: ScreeningContext,
+    write: Callable[[Iterable[dict[str, Any]]], int],
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Screen a data-centre file in one process (a provider's data centres number in the
+    hundreds, not millions); bad rows become error records, as for customers."""
+    summary = BatchSummary()
+
+    def results() -> Iterator[dict[str, Any]]:
+        for rec in iter_data_centres(path):
+            summary.records += 1
+            if rec.data_centre is None:
+                summary.errors += 1
+                yield {
+                    "record_id": rec.record_id,
+                    "kind": "data_centre",
+                    "decision": None,
+                    "error": rec.error,
+                    "line": rec.line,
+                    "matches": [],
+                    "rule_hits": [],
+                }
+            else:
+                result = screen_data_centre(rec.data_centre, ctx)
+                summary.decisions[result["decision"]] += 1
+                yield result
+            if on_progress is not None:
+                on_progress(1)
+
+    write(results())
     return summary

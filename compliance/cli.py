@@ -358,8 +358,7 @@ def screen(
     the rules in force on --as-of."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from compliance._dc_batch import run_data_centres
-    from compliance.batch import count_lines, run_batch
+    from compliance.batch import count_lines, run_batch, run_data_centres
 
     if not input_file.is_file():
         raise BadInputError(f"{input_file}: no such file")
