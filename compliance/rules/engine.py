@@ -165,12 +165,29 @@ def _direct(
         return lambda facts: facts.get(name) in members
     if op == "is_true":
         return lambda facts: facts.get(name) is True
+    if op in ("has", "owner_has", "share_gte", "not_empty"):
+        # Most records have no hits and no owners: answer those without a further call.
+        test, _ = compile_leaf(op, value, groups)
+        return lambda facts: bool(facts.get(name)) and test(facts.get(name))
     return None
 
 
 def _all(parts: list[_Pred]) -> _Pred:
+    # Spelled out for the usual sizes: one `and` chain is cheaper than a loop or all().
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda facts: a(facts) and b(facts)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda facts: a(facts) and b(facts) and c(facts)
+    if len(parts) == 4:
+        a, b, c, d = parts
+        return lambda facts: a(facts) and b(facts) and c(facts) and d(facts)
+
     def test(facts: Facts) -> bool:
-        for part in parts:  # noqa: SIM110 - a loop beats all()/any() over a generator here
+        for part in parts:  # noqa: SIM110 - a loop beats all() over a generator here
             if not part(facts):
                 return False
         return True
@@ -179,13 +196,40 @@ def _all(parts: list[_Pred]) -> _Pred:
 
 
 def _any(parts: list[_Pred]) -> _Pred:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda facts: a(facts) or b(facts)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda facts: a(facts) or b(facts) or c(facts)
+    if len(parts) == 4:
+        a, b, c, d = parts
+        return lambda facts: a(facts) or b(facts) or c(facts) or d(facts)
+
     def test(facts: Facts) -> bool:
-        for part in parts:  # noqa: SIM110 - a loop beats all()/any() over a generator here
+        for part in parts:  # noqa: SIM110 - a loop beats any() over a generator here
             if part(facts):
                 return True
         return False
 
     return test
+
+
+def _negated(cond: Condition, groups: Callable[[str], frozenset[str]]) -> _Pred | None:
+    """``not`` of a hot leaf as one call. Each is exactly ``not`` of its positive form, which
+    is false on a missing fact, so the negation is true on a missing fact."""
+    if not isinstance(cond, Leaf):
+        return None
+    name, value = cond.fact, cond.value
+    if cond.op == "eq":
+        return lambda facts: facts.get(name) != value
+    if cond.op == "in":
+        return lambda facts: facts.get(name) not in value
+    if cond.op == "is_true":
+        return lambda facts: facts.get(name) is not True
+    return None
 
 
 def _compile(cond: Condition, groups: Callable[[str], frozenset[str]]) -> _Pred:
@@ -200,6 +244,9 @@ def _compile(cond: Condition, groups: Callable[[str], frozenset[str]]) -> _Pred:
         return _all([_compile(c, groups) for c in cond.all])
     if isinstance(cond, AnyOf):
         return _any([_compile(c, groups) for c in cond.any])
+    negated = _negated(cond.not_, groups)
+    if negated is not None:
+        return negated
     inner = _compile(cond.not_, groups)
     return lambda facts: not inner(facts)
 
