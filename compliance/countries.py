@@ -47,3 +47,12 @@ def to_iso2(text: str | None) -> str | None:
     if len(code) != 2 or code in ("EU", "ZZ", "XX"):
         return None
     return code
+
+
+def require_iso2(value: str) -> str:
+    """``value`` as an ISO 3166 alpha-2 code (upper case), or ``ValueError``: for reference
+    files (rules) where a code, not a name, must be written."""
+    code = value.strip().upper()
+    if len(code) != 2 or to_iso2(code) != code:
+        raise ValueError(f"{value!r} is not an ISO 3166 alpha-2 country code")
+    return code

@@ -7,7 +7,7 @@ every fact built here is in the catalog and that every catalog fact is built for
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Container
 from typing import Any
 
 from compliance.accelerators import Classification
@@ -159,13 +159,3 @@ def data_centre_facts(
         "ownership.owners": owners,
         "ownership.listed_share_unknown": False,
     }
-
-
-def fact_summary(facts: Mapping[str, Any]) -> dict[str, Any]:
-    """The scalar facts, for the output record (structured ones are shown elsewhere)."""
-    out: dict[str, Any] = {}
-    for name, value in facts.items():
-        if isinstance(value, tuple):
-            continue
-        out[name] = sorted(value) if isinstance(value, frozenset) else value
-    return out

@@ -253,12 +253,20 @@ def test_the_facts_built_are_the_catalog() -> None:
     assert centre == {n for n, s in FACTS.items() if "data_centre" in s.kinds}
 
 
-def test_rule_hits_render_no_code(matcher: Matcher) -> None:
-    """Untrusted record text reaches reasons only as a value, never as a template."""
-    party = Party("x", "{party.country.__class__}", country="KP", service="general_cloud")
-    result = screen_party(party, context(matcher, TODAY))
-    assert all("<class" not in h["reason"] for h in result["rule_hits"])
-    assert "policy.embargoed-country" in fired(result)
+def test_untrusted_text_in_evidence_is_never_a_template() -> None:
+    """An owner's name (input) and a list entry's name (list data) reach reasons through
+    {evidence}; a placeholder inside them stays literal text (substitution is one pass)."""
+    facts = {
+        "party.country": "KP",
+        "ownership.owners": (
+            {"name": "{party.country} Holdings", "share": 10.0, "via": "owner", "owners": (),
+             "hits": ({"list": "EL", "status": "exact", "entry_name": "{as_of}"},)},
+        ),
+    }  # fmt: skip
+    hits = RULESET.compiled(TODAY).evaluate(facts, "customer")
+    [listed] = [h for h in hits if h.rule_id == "ownership.listed-owner"]
+    assert "owner '{party.country} Holdings'" in listed.reason
+    assert "entry '{as_of}'" in listed.reason
 
 
 def test_service_and_end_use_spellings_are_normalised(matcher: Matcher) -> None:

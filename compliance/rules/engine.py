@@ -264,9 +264,6 @@ class CompiledRuleset:
         hits.sort(key=lambda h: (-h.outcome.rank, h.rule_id))
         return hits
 
-    def rule_ids(self, kind: str) -> list[str]:
-        return [r.rule.id for r in self.by_kind[kind]]
-
 
 @dataclass(frozen=True)
 class Ruleset:

@@ -14,11 +14,11 @@ compares the total with ``share``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.countries import to_iso2
+from compliance.countries import require_iso2
 from compliance.model import Outcome
 from compliance.rules.catalog import HIT_FILTER_FIELDS, HIT_STATUSES, FactSpec, FactType
 
@@ -100,10 +100,7 @@ def _check_scalar(fact: FactSpec, value: Any, groups: frozenset[str]) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{fact.name} takes a text value; got {value!r}")
     if t is FactType.COUNTRY:
-        code = value.strip().upper()
-        if len(code) != 2 or to_iso2(code) != code:
-            raise ValueError(f"{value!r} is not an ISO 3166 alpha-2 country code")
-        return code
+        return require_iso2(value)
     if t is FactType.CHOICE and fact.choices is not None and value not in fact.choices:
         raise ValueError(f"{fact.name} is one of {sorted(fact.choices)}; got {value!r}")
     return value
@@ -348,7 +345,3 @@ def json_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: json_value(v) for k, v in value.items()}
     return value
-
-
-def flatten(items: Iterable[Iterable[str]]) -> list[str]:
-    return [x for group in items for x in group]

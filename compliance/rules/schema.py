@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from compliance.countries import to_iso2
+from compliance.countries import require_iso2
 from compliance.model import Outcome
 from compliance.rules.catalog import FACTS, FactType
 from compliance.rules.operators import OPERATORS, check_value
@@ -44,13 +44,6 @@ class _Strict(BaseModel):
 def _groups(info: ValidationInfo) -> frozenset[str]:
     ctx = info.context or {}
     return frozenset(ctx.get("groups", ()))
-
-
-def _country(value: str) -> str:
-    code = value.strip().upper()
-    if len(code) != 2 or to_iso2(code) != code:
-        raise ValueError(f"{value!r} is not an ISO 3166 alpha-2 country code")
-    return code
 
 
 # ---------------------------------------------------------------------------- conditions
@@ -240,7 +233,7 @@ class GroupChange(_Strict):
     @field_validator("country")
     @classmethod
     def _norm(cls, value: str) -> str:
-        return _country(value)
+        return require_iso2(value)
 
     @model_validator(mode="after")
     def _one_date(self) -> GroupChange:
@@ -264,7 +257,7 @@ class Group(_Strict):
     @field_validator("members")
     @classmethod
     def _members(cls, members: list[str]) -> list[str]:
-        codes = [_country(m) for m in members]
+        codes = [require_iso2(m) for m in members]
         dup = sorted({c for c in codes if codes.count(c) > 1})
         if dup:
             raise ValueError(f"listed twice: {dup}")
@@ -301,7 +294,7 @@ class CountryAlias(_Strict):
     @field_validator("country", "treated_as")
     @classmethod
     def _norm(cls, value: str) -> str:
-        return _country(value)
+        return require_iso2(value)
 
 
 class GroupsFile(_Strict):
