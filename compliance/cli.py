@@ -98,44 +98,92 @@ def lists_load(
         bool,
         typer.Option(help="CSL: drop a cut-off last record instead of refusing the file."),
     ] = False,
+    allow_rollback: Annotated[
+        bool,
+        typer.Option(help="Accept content equal to an earlier version, or an older publication."),
+    ] = False,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            help="Accept removing more than COMPLIANCE_MAX_REMOVED_SHARE (2%) of the active "
+            "version's entries, aliases or addresses."
+        ),
+    ] = False,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            help="Accept a partial OFAC file set (no alt/add file) or a record-count mismatch."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load list files as a new version of their source (only if the content changed)."""
-    from compliance.lists.service import ListService
+    """Load list files as a new version of their source (only if the content changed).
 
+    Refused (exit 2, active version unchanged) unless the named flag is given: content equal to
+    an earlier version or an older publication (--allow-rollback); more than 2% of the active
+    entries, aliases or addresses lost (--allow-shrink); a partial OFAC set or a record-count
+    mismatch (--allow-partial).
+    """
+    from compliance.errors import ListGuardError
+    from compliance.lists.service import ListService, LoadPolicy
+    from compliance.lists.versions import display_text
+
+    settings = _settings()
     db = _db()
-    result = ListService(db.sessions, actor=_settings().actor).load(
-        files, fmt=fmt, source=source, allow_truncated=allow_truncated
+    policy = LoadPolicy(
+        allow_rollback=allow_rollback,
+        allow_shrink=allow_shrink,
+        allow_partial=allow_partial,
+        max_removed_share=settings.max_removed_share,
     )
+    try:
+        result = ListService(db.sessions, actor=settings.actor).load(
+            files, fmt=fmt, source=source, allow_truncated=allow_truncated, policy=policy
+        )
+    except ListGuardError as exc:
+        if as_json:
+            _print_json(exc.to_dict())
+        raise
     if as_json:
         _print_json(result.to_dict())
         return
+    name = display_text(result.source)
     if result.status == "unchanged":
         out.print(
-            f"{result.source}: unchanged; the content equals active version {result.seq} "
-            f"({result.content_sha256[:19]}...); no new version."
+            f"{name}: unchanged; the content equals active version {result.seq} "
+            f"({result.content_sha256[:19]}...); no new version.",
+            markup=False,
+            highlight=False,
         )
     elif result.status == "reactivated":
         out.print(
-            f"{result.source}: content equals earlier version {result.seq}; re-activated it "
-            f"(was version {result.previous_seq})."
+            f"{name}: content equals earlier version {result.seq}; re-activated it "
+            f"(was version {result.previous_seq}).",
+            markup=False,
+            highlight=False,
         )
     else:
         out.print(
-            f"{result.source}: loaded version {result.seq} ({result.format}, "
+            f"{name}: loaded version {result.seq} ({result.format}, "
             f"{result.content_sha256[:19]}...): {result.entry_count} entries, "
-            f"{result.alias_count} aliases, {result.address_count} addresses."
+            f"{result.alias_count} aliases, {result.address_count} addresses.",
+            markup=False,
+            highlight=False,
         )
         if result.diff_counts:
             c = result.diff_counts
             out.print(
                 f"  against version {result.previous_seq}: +{c['added']} added, "
-                f"-{c['removed']} removed, ~{c['changed']} changed, {c['unchanged']} unchanged."
+                f"-{c['removed']} removed, ~{c['changed']} changed, {c['unchanged']} unchanged.",
+                highlight=False,
             )
     for problem in result.problems:
         line = f" (line {problem['line']})" if problem.get("line") else ""
         out.print(
-            f"  [yellow]note[/] {problem['kind']} x{problem['count']}{line}: {problem['message']}",
+            Text.assemble(
+                ("  note", "yellow"),
+                f" {problem['kind']} x{problem['count']}{line}: {problem['message']}",
+            ),
             highlight=False,
         )
 
@@ -226,32 +274,80 @@ def lists_update(
         list[str] | None, typer.Option("--source", help="us-csl, us-ofac-sdn (default: all)")
     ] = None,
     allow_shrink: Annotated[
-        bool, typer.Option(help="Accept a new file much smaller than the active version.")
+        bool,
+        typer.Option(
+            help="Accept removing more than COMPLIANCE_MAX_REMOVED_SHARE (2%) of the active "
+            "version's entries, aliases or addresses."
+        ),
+    ] = False,
+    allow_rollback: Annotated[
+        bool,
+        typer.Option(help="Accept content equal to an earlier version, or an older publication."),
+    ] = False,
+    allow_partial: Annotated[
+        bool, typer.Option(help="Accept a record-count mismatch stated by the source.")
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Download the official list files (URLs from COMPLIANCE_*_URL) and load them."""
+    """Download the official list files (URLs from COMPLIANCE_*_URL) and load them.
+
+    Exit 3 when any source was not updated (download failed or a guard refused it: the active
+    version is unchanged); exit 2 for an unknown --source.
+    """
+    import signal
+    import threading
+    from types import FrameType
+
+    from compliance.errors import UnknownSourceError
     from compliance.lists.service import ListService
     from compliance.lists.update import official_sources, update_source
 
     settings = _settings()
+    known = official_sources(settings)
+    names = source or sorted(known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UnknownSourceError(
+            f"no official download for {', '.join(map(repr, unknown))}; known: "
+            f"{', '.join(sorted(known))}"
+        )
     service = ListService(_db().sessions, actor=settings.actor)
-    names = source or sorted(official_sources(settings))
+
+    def _terminate(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt  # so temporary files are removed and the attempt audited
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     results = []
     failed = False
-    for name in names:
-        try:
-            result = update_source(service, settings, name, allow_shrink=allow_shrink)
-        except ComplianceError as exc:
-            failed = True
-            err.print(f"[bold red]{name}: not updated[/]: {exc.message}", highlight=False)
-            results.append({"source": name, "status": "failed", "error": exc.message})
-            continue
-        results.append(result.to_dict())
-        if not as_json:
-            out.print(
-                f"{name}: {result.status}, version {result.seq}, {result.entry_count} entries"
-            )
+    try:
+        for name in names:
+            try:
+                result = update_source(
+                    service,
+                    settings,
+                    name,
+                    allow_shrink=allow_shrink,
+                    allow_rollback=allow_rollback,
+                    allow_partial=allow_partial,
+                )
+            except ComplianceError as exc:
+                failed = True
+                err.print(
+                    Text.assemble((f"{name}: not updated", "bold red"), f": {exc.message}"),
+                    highlight=False,
+                )
+                results.append({"source": name, "status": "failed", **exc.to_dict()})
+                continue
+            results.append(result.to_dict())
+            if not as_json:
+                out.print(
+                    f"{name}: {result.status}, version {result.seq}, {result.entry_count} entries",
+                    highlight=False,
+                )
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     if as_json:
         _print_json(results)
     if failed:

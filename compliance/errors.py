@@ -101,3 +101,25 @@ class AuditChainError(ComplianceError):
     """The audit log's hash chain does not verify: a row was altered, removed or inserted."""
 
     code = "audit_chain_broken"
+
+
+class ListGuardError(BadInputError):
+    """A new list version was refused by a guard (rollback, removals, lost aliases or
+    addresses, a partial file set, an older publication date, a record-count mismatch).
+    Nothing changed; ``flags`` name the options that would accept it."""
+
+    code = "list_refused"
+    http_status = 409
+
+    def __init__(self, message: str, *, flags: tuple[str, ...], details: dict[str, object]) -> None:
+        super().__init__(message)
+        self.flags = flags
+        self.details = details
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "error": self.code,
+            "detail": self.message,
+            "override_flags": list(self.flags),
+            **self.details,
+        }

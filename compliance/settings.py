@@ -47,9 +47,6 @@ class Settings(BaseSettings):
     ofac_comments_url: str = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_COMMENTS.CSV"
     download_timeout_seconds: float = 120.0
     download_max_bytes: int = 512 * 1024 * 1024
-    # A new official version with fewer than this share of the active version's entries is
-    # refused as a probable truncation (override with --allow-shrink).
-    min_entry_ratio: float = 0.5
 
     actor: str = Field(default="cli", description="Who is recorded in the audit log.")
     rules_dir: Path | None = Field(
@@ -57,6 +54,15 @@ class Settings(BaseSettings):
         description="An operator's rules directory, laid over the shipped rules by file name "
         "(a file of the same name replaces the shipped one; a new name adds a topic).",
     )
+
+    # List guards (`lists load` and `lists update`): a new version that removes more than this
+    # share of the active version's entries (or loses that share of its aliases or addresses)
+    # is refused unless --allow-shrink.
+    max_removed_share: float = 0.02
+    # Downloads: an overall deadline per file (seconds, streaming included), and the hosts a
+    # redirect may lead to besides the URL's own host.
+    download_deadline_seconds: float = 600.0
+    download_allowed_hosts: list[str] = Field(default_factory=list)
 
     @property
     def effective_database_url(self) -> str:

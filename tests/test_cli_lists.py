@@ -40,6 +40,9 @@ def test_load_status_diff_cycle(env: Path) -> None:
     r = runner.invoke(app, ["lists", "load", str(v1), "--source", "el-test"])
     assert r.exit_code == 0 and "unchanged" in r.stdout and "no new version" in r.stdout
     r = runner.invoke(app, ["lists", "load", str(v2), "--source", "el-test"])
+    assert r.exit_code == 2 and "would be removed" in r.stderr and "Old Entry Ltd." in r.stderr
+    assert "--allow-shrink" in r.stderr
+    r = runner.invoke(app, ["lists", "load", str(v2), "--source", "el-test", "--allow-shrink"])
     assert "loaded version 2" in r.stdout and "+1 added, -1 removed, ~1 changed" in r.stdout
     r = runner.invoke(app, ["lists", "diff", "el-test", "--json"])
     diff = json.loads(r.stdout)

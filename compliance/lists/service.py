@@ -3,19 +3,39 @@
 The unit of work is one version: parse everything first (nothing touches the database until
 the whole file set parsed), then insert the version, its entries and aliases and flip the
 active pointer in ONE transaction. Every attempt, good or bad, is written to the audit log.
+
+Before a new version becomes active, :func:`check_guards` compares it with the active version
+(the same checks for ``lists load`` and ``lists update``): no silent rollback to an earlier
+version, no silent loss of entries, aliases or addresses, no partial OFAC file set, no older
+publication date, no record-count mismatch. A refusal changes nothing and is audited.
+
+Two loads of one source at once are serialised: a PostgreSQL advisory lock per source, and a
+bounded retry of the whole transaction when the database reports a conflict (SQLite), so the
+second load sees the first one's version and reports "unchanged".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from compliance.errors import BadInputError, ComplianceError
+from compliance.errors import (
+    BadInputError,
+    ComplianceError,
+    FileFormatError,
+    ListGuardError,
+    StoreError,
+)
 from compliance.lists import default_source, parse_files
 from compliance.lists.versions import (
     EntrySummary,
@@ -23,16 +43,27 @@ from compliance.lists.versions import (
     content_hash,
     diff_entries,
     digest_file,
+    display_text,
 )
 from compliance.model import ParsedList
 from compliance.store import audit
 from compliance.store.repository import ListRepository
 from compliance.store.session import transaction
-from compliance.store.tables import ListVersion
+from compliance.store.tables import ListAliasRow, ListEntryRow, ListVersion
 
-# Called with the parsed list and the active version's entry count (None when there is none);
-# raises to refuse the new version (used by `lists update` against truncated downloads).
-Guard = Callable[[ParsedList, int | None], None]
+_ATTEMPTS = 6  # whole-transaction attempts when a concurrent writer got in first
+_SHOWN_REMOVED = 20  # removed entries named in the text of a refusal (JSON names all)
+
+
+@dataclass(frozen=True)
+class LoadPolicy:
+    """The guards' settings for one load. ``None`` as a load's policy means no guards (a
+    library caller's own responsibility); the CLI and ``lists update`` always pass one."""
+
+    allow_rollback: bool = False
+    allow_shrink: bool = False
+    allow_partial: bool = False
+    max_removed_share: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -97,9 +128,235 @@ class SourceStatus:
 
 def _problem_dicts(parsed: ParsedList) -> tuple[dict[str, Any], ...]:
     return tuple(
-        {"path": p.path, "kind": p.kind, "message": p.message, "line": p.line, "count": p.count}
+        {
+            "path": display_text(p.path),
+            "kind": p.kind,
+            "message": display_text(p.message),
+            "line": p.line,
+            "count": p.count,
+        }
         for p in parsed.problems
     )
+
+
+def _safe_error(exc: ComplianceError) -> ComplianceError:
+    """Make an error's text printable and storable (a file name may not be valid UTF-8)."""
+    exc.message = display_text(exc.message)
+    exc.args = (exc.message,)
+    if isinstance(exc, FileFormatError):
+        exc.path = display_text(exc.path)
+    return exc
+
+
+def _lock_key(source: str) -> int:
+    digest = hashlib.sha256(b"compliance.lists:" + source.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _is_conflict(exc: Exception) -> bool:
+    """A concurrent writer's conflict: a unique key taken meanwhile, or SQLite's lock."""
+    if isinstance(exc, IntegrityError):
+        return True
+    message = str(exc).lower()
+    return isinstance(exc, OperationalError) and ("locked" in message or "busy" in message)
+
+
+# ----------------------------------------------------------------------------------- guards
+@dataclass(frozen=True)
+class _Refusal:
+    flag: str
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _ofac_missing(paths: Sequence[Path]) -> list[str]:
+    """The required OFAC files absent from ``paths`` (sdn set: alt + add; cons set likewise)."""
+    from compliance.lists.ofac import ListSet, Role, classify
+
+    roles: set[Role] = set()
+    sets: set[ListSet] = set()
+    for path in paths:
+        list_set, role = classify(path)
+        sets.add(list_set)
+        roles.add(role)
+    cons = ListSet.CONS in sets
+    names = {
+        Role.PRIMARY: "cons_prim.csv" if cons else "sdn.csv",
+        Role.ALT: "cons_alt.csv" if cons else "alt.csv",
+        Role.ADD: "cons_add.csv" if cons else "add.csv",
+    }
+    return [name for role, name in names.items() if role not in roles]
+
+
+def _fileset_refusals(fmt: str, paths: Sequence[Path], parsed: ParsedList) -> list[_Refusal]:
+    out: list[_Refusal] = []
+    if fmt == "ofac":
+        missing = _ofac_missing(paths)
+        if missing:
+            out.append(
+                _Refusal(
+                    "--allow-partial",
+                    f"partial OFAC file set: {', '.join(missing)} missing (a version without "
+                    "them has no aliases or addresses)",
+                    {"missing_files": missing},
+                )
+            )
+    declared = parsed.stats.get("declared_records")
+    found = parsed.stats.get("rows", len(parsed.entries))
+    mismatches = [p.message for p in parsed.problems if p.kind == "count_mismatch"]
+    if declared is not None and declared != found:
+        mismatches.append(f"the file states {declared} records but holds {found}")
+    if mismatches:
+        out.append(
+            _Refusal(
+                "--allow-partial",
+                "record count mismatch: " + "; ".join(display_text(m) for m in mismatches),
+                {"count_mismatch": mismatches},
+            )
+        )
+    return out
+
+
+def _active_facts(session: Session, active: ListVersion) -> dict[str, tuple[str, int, int]]:
+    """key -> (name, alias count, address count) of the active version's entries."""
+    alias_counts: dict[str, int] = {
+        key: int(n)
+        for key, n in session.execute(
+            select(ListEntryRow.key, func.count(ListAliasRow.id))
+            .join(ListAliasRow, ListAliasRow.entry_id == ListEntryRow.id)
+            .where(ListEntryRow.version_id == active.id)
+            .group_by(ListEntryRow.key)
+        )
+    }
+    rows = session.execute(
+        select(ListEntryRow.key, ListEntryRow.primary_name, ListEntryRow.addresses).where(
+            ListEntryRow.version_id == active.id
+        )
+    )
+    return {
+        r.key: (r.primary_name, alias_counts.get(r.key, 0), len(r.addresses or ()))
+        for r in rows
+    }
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _content_refusals(
+    session: Session, active: ListVersion, parsed: ParsedList, policy: LoadPolicy
+) -> list[_Refusal]:
+    out: list[_Refusal] = []
+    older = parsed.published and active.published and parsed.published < active.published
+    if older and not policy.allow_rollback:
+        out.append(
+            _Refusal(
+                "--allow-rollback",
+                f"the new file was published {parsed.published}, before the active version "
+                f"{active.seq} ({active.published})",
+                {"published": parsed.published, "active_published": active.published},
+            )
+        )
+    old = _active_facts(session, active)
+    new: dict[str, tuple[int, int]] = {}
+    for e in parsed.entries:
+        aliases, addresses = new.get(e.key, (0, 0))
+        new[e.key] = (aliases + len(e.aliases), addresses + len(e.addresses))
+    removed = sorted(k for k in old if k not in new)
+    added = sum(1 for k in new if k not in old)
+    limit = policy.max_removed_share
+    if not policy.allow_shrink and _share(len(removed), len(old)) > limit:
+        listed = [{"key": k, "name": old[k][0]} for k in removed]
+        shown = "; ".join(f"{d['name']} (key {d['key']})" for d in listed[:_SHOWN_REMOVED])
+        more = len(listed) - _SHOWN_REMOVED
+        out.append(
+            _Refusal(
+                "--allow-shrink",
+                f"{len(removed)} of the active version's {len(old)} entries would be removed "
+                f"({_share(len(removed), len(old)):.1%}, more than {limit:.0%}; {added} added), "
+                f"a probable truncation. Removed: {shown}"
+                + (f" ... and {more} more" if more > 0 else ""),
+                {"removed": listed, "removed_count": len(removed), "added_count": added},
+            )
+        )
+    if not policy.allow_shrink:
+        lost = Counter[str]()
+        for key, (_name, aliases, addresses) in old.items():
+            if key in new:
+                lost["aliases"] += max(0, aliases - new[key][0])
+                lost["addresses"] += max(0, addresses - new[key][1])
+        totals = {"aliases": active.alias_count, "addresses": active.address_count}
+        for what in ("aliases", "addresses"):
+            if _share(lost[what], totals[what]) > limit:
+                out.append(
+                    _Refusal(
+                        "--allow-shrink",
+                        f"entries present in both versions would lose {lost[what]} of the "
+                        f"active version's {totals[what]} {what} "
+                        f"({_share(lost[what], totals[what]):.1%}, more than {limit:.0%})",
+                        {f"lost_{what}": lost[what], f"active_{what}": totals[what]},
+                    )
+                )
+    return out
+
+
+def check_guards(
+    session: Session,
+    *,
+    source: str,
+    fmt: str,
+    paths: Sequence[Path],
+    parsed: ParsedList,
+    active: ListVersion | None,
+    existing: ListVersion | None,
+    policy: LoadPolicy,
+) -> None:
+    """Raise :class:`ListGuardError` naming every reason (and the flag that overrides it) when
+    ``parsed`` must not become ``source``'s active version. ``existing`` is the stored version
+    with the same content, if any. Used by both ``lists load`` and ``lists update``."""
+    refusals: list[_Refusal] = []
+    if existing is not None and active is not None and not policy.allow_rollback:
+        refusals.append(
+            _Refusal(
+                "--allow-rollback",
+                f"the content equals earlier version {existing.seq} (loaded "
+                f"{existing.loaded_at:%Y-%m-%d %H:%M} UTC); re-activating it would roll "
+                f"{source} back from version {active.seq}",
+                {"rollback_to": existing.seq, "rollback_loaded_at": existing.loaded_at},
+            )
+        )
+    if not policy.allow_partial:
+        refusals.extend(_fileset_refusals(fmt, paths, parsed))
+    if active is not None:
+        refusals.extend(_content_refusals(session, active, parsed, policy))
+    if not refusals:
+        return
+    flags = tuple(dict.fromkeys(r.flag for r in refusals))
+    reasons = "\n  ".join(f"{r.reason} ({r.flag} to accept)" for r in refusals)
+    details: dict[str, Any] = {"source": source, "reasons": [r.reason for r in refusals]}
+    details["active_version"] = active.seq if active is not None else None
+    for r in refusals:
+        details.update(r.details)
+    raise ListGuardError(
+        f"{source}: new version refused; the active version is unchanged:\n  {reasons}",
+        flags=flags,
+        details=details,
+    )
+
+
+@dataclass(frozen=True)
+class _Store:
+    """One load's parsed input, ready for a (possibly retried) store transaction."""
+
+    source: str
+    fmt: str
+    paths: Sequence[Path]
+    parsed: ParsedList
+    digests: Sequence[Any]
+    sha: str
+    policy: LoadPolicy | None
+    origin: dict[str, Any] | None
+    action: str
 
 
 class ListService:
@@ -107,8 +364,16 @@ class ListService:
         self.sessions = sessions
         self.actor = actor
 
-    def record_failure(self, action: str, subject: str, error: Exception) -> None:
-        details: dict[str, Any] = {"error": str(error), "type": type(error).__name__}
+    def record_failure(
+        self, action: str, subject: str, error: BaseException, *, outcome: str | None = None
+    ) -> None:
+        """Audit a failed, refused or interrupted attempt (outcome from the error's kind)."""
+        if outcome is None:
+            outcome = "refused" if isinstance(error, ListGuardError) else "failed"
+        details: dict[str, Any] = {
+            "error": display_text(str(error)),
+            "type": type(error).__name__,
+        }
         if isinstance(error, ComplianceError):
             details.update(error.to_dict())
         with transaction(self.sessions) as session:
@@ -116,8 +381,8 @@ class ListService:
                 session,
                 actor=self.actor,
                 action=action,
-                subject=subject,
-                outcome="failed",
+                subject=display_text(subject),
+                outcome=outcome,
                 details=details,
             )
 
@@ -127,39 +392,63 @@ class ListService:
         *,
         fmt: str | None = None,
         source: str | None = None,
-        guard: Guard | None = None,
+        policy: LoadPolicy | None = None,
         origin: dict[str, Any] | None = None,
         allow_truncated: bool = False,
+        action: str = "lists.load",
     ) -> LoadResult:
-        """Parse ``paths`` and store them as a new version of ``source`` (if content changed)."""
+        """Parse ``paths`` and store them as a new version of ``source`` (if content changed),
+        after :func:`check_guards` when a ``policy`` is given. ``action`` names the attempt in
+        the audit log (``lists.update`` for downloads)."""
         paths = [Path(p) for p in paths]
-        subject = source or ", ".join(p.name for p in paths)
+        subject = display_text(source or ", ".join(p.name for p in paths))
         try:
-            chosen_fmt, parsed = parse_files(paths, fmt, allow_truncated=allow_truncated)
-            source_name = source or default_source(paths, chosen_fmt)
-            subject = source_name
-            digests = [digest_file(p) for p in paths]
+            try:
+                chosen_fmt, parsed = parse_files(paths, fmt, allow_truncated=allow_truncated)
+                source_name = display_text(source or default_source(paths, chosen_fmt))
+                subject = source_name
+                digests = [digest_file(p) for p in paths]
+            except OSError as exc:
+                name = display_text(str(exc.filename)) if exc.filename else subject
+                raise BadInputError(f"{name}: cannot read: {exc.strerror or exc}") from None
             sha = content_hash(digests)
-            with transaction(self.sessions) as session:
-                result = self._store(
-                    session, source_name, chosen_fmt, parsed, digests, sha, guard, origin
-                )
-        except (ComplianceError, OSError) as exc:
-            self.record_failure("lists.load", subject, exc)
+            store = _Store(
+                source_name, chosen_fmt, paths, parsed, digests, sha, policy, origin, action
+            )
+            result = self._store_with_retry(store)
+        except ComplianceError as exc:
+            self.record_failure(action, subject, _safe_error(exc))
+            raise
+        except OSError as exc:  # while storing (the disk): audited, then raised as it is
+            self.record_failure(action, subject, exc)
             raise
         return result
 
-    def _store(
-        self,
-        session: Session,
-        source_name: str,
-        fmt: str,
-        parsed: ParsedList,
-        digests: Sequence[Any],
-        sha: str,
-        guard: Guard | None,
-        origin: dict[str, Any] | None,
-    ) -> LoadResult:
+    def _store_with_retry(self, store: _Store) -> LoadResult:
+        for attempt in range(_ATTEMPTS):
+            try:
+                with transaction(self.sessions) as session:
+                    return self._store(session, store)
+            except (IntegrityError, OperationalError) as exc:
+                if not _is_conflict(exc) or attempt == _ATTEMPTS - 1:
+                    raise StoreError(
+                        f"{store.source}: could not store the new version: "
+                        f"{type(exc).__name__}: {str(exc.orig)[:200]}"
+                    ) from None
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _store(self, session: Session, store: _Store) -> LoadResult:
+        source_name, fmt, parsed, digests, sha, origin = (
+            store.source,
+            store.fmt,
+            store.parsed,
+            store.digests,
+            store.sha,
+            store.origin,
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(source_name)})
         repo = ListRepository(session)
         now = datetime.now(UTC)
         src = repo.get_or_create_source(source_name, fmt, now)
@@ -176,6 +465,17 @@ class ListService:
             "files": [d.to_dict() for d in digests],
             **({"origin": origin} if origin else {}),
         }
+        if store.policy is not None and not (existing is not None and existing.is_active):
+            check_guards(
+                session,
+                source=source_name,
+                fmt=fmt,
+                paths=store.paths,
+                parsed=parsed,
+                active=active,
+                existing=existing,
+                policy=store.policy,
+            )
         if existing is not None:
             status = "unchanged" if existing.is_active else "reactivated"
             if status == "reactivated":
@@ -183,7 +483,7 @@ class ListService:
             audit.append(
                 session,
                 actor=self.actor,
-                action="lists.load",
+                action=store.action,
                 subject=source_name,
                 outcome=status,
                 details={**base, "version": existing.seq},
@@ -199,8 +499,6 @@ class ListService:
                 existing.address_count,
                 previous_seq=active.seq if active else None,
             )
-        if guard is not None:
-            guard(parsed, active.entry_count if active else None)
         seq = repo.next_seq(src)
         version = ListVersion(
             source_id=src.id,
@@ -229,7 +527,7 @@ class ListService:
         audit.append(
             session,
             actor=self.actor,
-            action="lists.load",
+            action=store.action,
             subject=source_name,
             outcome="ok",
             details={

@@ -1,23 +1,25 @@
 """Downloading the official list files (``compliance lists update``).
 
-A download goes to a temporary directory, is verified (HTTP status, declared length, size
-cap, the format's own completeness check, a full parse, and a shrink guard against the active
-version), and only then loaded as a new version. Any failure leaves the active version as it
-was, and the attempt is in the audit log.
+A download goes to a temporary directory (removed on every outcome), is verified (HTTP status,
+an overall deadline, declared length, size cap on the decoded bytes, redirects only to the same
+or an allowed host, the format's own completeness check, a full parse, and the list guards of
+:func:`compliance.lists.service.check_guards` against the active version), and only then loaded
+as a new version. Any failure leaves the active version as it was, and the attempt is in the
+audit log with the final URL of each file.
 """
 
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from compliance.errors import BadInputError, DownloadError
-from compliance.lists.service import ListService, LoadResult
-from compliance.model import ParsedList
+from compliance.errors import DownloadError, UnknownSourceError
+from compliance.lists.service import ListService, LoadPolicy, LoadResult
 from compliance.settings import Settings
 
 
@@ -67,43 +69,85 @@ def official_sources(settings: Settings) -> dict[str, OfficialSource]:
     }
 
 
-def _fetch(client: httpx.Client, spec: OfficialFile, dest: Path, max_bytes: int) -> Path | None:
-    target = dest / spec.filename
-    try:
-        with client.stream("GET", spec.url) as response:
-            if response.status_code == 404 and not spec.required:
-                return None
-            if response.status_code != 200:
-                raise DownloadError(f"{spec.url}: HTTP {response.status_code}")
-            declared = response.headers.get("content-length")
-            size = 0
-            with target.open("wb") as fh:
-                for chunk in response.iter_raw():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise DownloadError(
-                            f"{spec.url}: larger than the {max_bytes}-byte cap; refused"
-                        )
-                    fh.write(chunk)
-    except httpx.HTTPError as exc:
-        raise DownloadError(f"{spec.url}: {type(exc).__name__}: {exc}") from None
-    if declared is not None and declared.isdigit() and int(declared) != size:
-        raise DownloadError(f"{spec.url}: truncated download ({size} of {declared} declared bytes)")
-    if size == 0:
-        raise DownloadError(f"{spec.url}: empty response")
+MAX_REDIRECTS = 5
+
+
+def _follow(url: httpx.URL, location: str, origin: httpx.URL, allowed: frozenset[str]) -> httpx.URL:
+    """The redirect target, if it may be followed: http(s), no https -> http downgrade, and the
+    original URL's host or one of ``settings.download_allowed_hosts``."""
+    target = url.join(location)
+    if target.scheme not in ("http", "https") or (
+        url.scheme == "https" and target.scheme != "https"
+    ):
+        raise DownloadError(f"{url}: redirect to {target} refused (scheme)")
+    if target.host != origin.host and target.host not in allowed:
+        raise DownloadError(
+            f"{url}: redirect to another host ({target.host}) refused; add it to "
+            "COMPLIANCE_DOWNLOAD_ALLOWED_HOSTS to allow it"
+        )
     return target
 
 
-def shrink_guard(min_ratio: float) -> Callable[[ParsedList, int | None], None]:
-    def guard(parsed: ParsedList, active_count: int | None) -> None:
-        if active_count and len(parsed.entries) < min_ratio * active_count:
-            raise DownloadError(
-                f"new file has {len(parsed.entries)} entries against {active_count} in the "
-                f"active version (below {min_ratio:.0%}); refusing it as a probable truncation "
-                "(--allow-shrink to accept)"
-            )
+def _fetch(
+    client: httpx.Client, spec: OfficialFile, dest: Path, settings: Settings
+) -> tuple[Path, str] | None:
+    """Download one file into ``dest``; returns (path, final URL), or None for an optional file
+    the server does not have. The whole file, redirects included, must arrive before
+    ``settings.download_deadline_seconds``; the size cap counts decoded bytes, the declared
+    Content-Length is checked against the bytes received on the wire."""
+    target = dest / spec.filename
+    origin = url = httpx.URL(spec.url)
+    allowed = frozenset(h.lower() for h in settings.download_allowed_hosts)
+    deadline = time.monotonic() + settings.download_deadline_seconds
 
-    return guard
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise DownloadError(
+                f"{spec.url}: not complete within the {settings.download_deadline_seconds:g}-"
+                "second download deadline; refused"
+            )
+        return left
+
+    try:
+        for _hop in range(MAX_REDIRECTS + 1):
+            timeout = httpx.Timeout(min(settings.download_timeout_seconds, remaining()))
+            with client.stream("GET", url, timeout=timeout) as response:
+                if response.is_redirect:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise DownloadError(f"{url}: redirect without a Location header")
+                    url = _follow(url, location, origin, allowed)
+                    continue
+                if response.status_code == 404 and not spec.required:
+                    return None
+                if response.status_code != 200:
+                    raise DownloadError(f"{url}: HTTP {response.status_code}")
+                declared = response.headers.get("content-length")
+                size = 0
+                with target.open("wb") as fh:
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > settings.download_max_bytes:
+                            raise DownloadError(
+                                f"{url}: larger than the {settings.download_max_bytes}-byte "
+                                "cap; refused"
+                            )
+                        remaining()
+                        fh.write(chunk)
+                received = response.num_bytes_downloaded
+            if declared is not None and declared.isdigit() and int(declared) != received:
+                raise DownloadError(
+                    f"{url}: truncated download ({received} of {declared} declared bytes)"
+                )
+            if size == 0:
+                raise DownloadError(f"{url}: empty response")
+            return target, str(url)
+    except httpx.HTTPError as exc:
+        raise DownloadError(f"{url}: {type(exc).__name__}: {exc}") from None
+    except (httpx.InvalidURL, OSError) as exc:
+        raise DownloadError(f"{url}: {type(exc).__name__}: {exc}") from None
+    raise DownloadError(f"{spec.url}: more than {MAX_REDIRECTS} redirects; refused")
 
 
 def update_source(
@@ -112,39 +156,69 @@ def update_source(
     source: str,
     *,
     allow_shrink: bool = False,
+    allow_rollback: bool = False,
+    allow_partial: bool = False,
     transport: httpx.BaseTransport | None = None,
 ) -> LoadResult:
+    """Download ``source``'s official files and load them through the list guards. Every
+    outcome is in the audit log (``lists.update``: ok, unchanged, reactivated, refused,
+    failed, interrupted); the temporary files are removed on every outcome."""
     sources = official_sources(settings)
     spec = sources.get(source)
     if spec is None:
-        raise BadInputError(
+        raise UnknownSourceError(
             f"no official download for {source!r}; known: {', '.join(sorted(sources))}"
         )
-    with tempfile.TemporaryDirectory(prefix="compliance-dl-") as tmp:
-        tmpdir = Path(tmp)
-        fetched: list[Path] = []
-        urls: dict[str, str] = {}
-        try:
-            with httpx.Client(
-                timeout=settings.download_timeout_seconds,
-                follow_redirects=True,
-                transport=transport,
-            ) as client:
-                for file in spec.files:
-                    path = _fetch(client, file, tmpdir, settings.download_max_bytes)
-                    if path is None:
-                        continue
-                    if not spec.complete(file.filename, path.read_bytes()):
-                        raise DownloadError(
-                            f"{file.url}: the file is incomplete (no end-of-file marker or a "
-                            "cut-off last record); the active version is unchanged"
-                        )
-                    fetched.append(path)
-                    urls[file.filename] = file.url
-        except DownloadError as exc:
-            service.record_failure("lists.update", source, exc)
-            raise
-        guard = None if allow_shrink else shrink_guard(settings.min_entry_ratio)
-        return service.load(
-            fetched, fmt=spec.format, source=source, guard=guard, origin={"urls": urls}
-        )
+    policy = LoadPolicy(
+        allow_rollback=allow_rollback,
+        allow_shrink=allow_shrink,
+        allow_partial=allow_partial,
+        max_removed_share=settings.max_removed_share,
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="compliance-dl-") as tmp:
+            fetched, urls = _fetch_all(service, spec, Path(tmp), settings, transport)
+            return service.load(
+                fetched,
+                fmt=spec.format,
+                source=source,
+                policy=policy,
+                origin={"urls": urls, "requested": {f.filename: f.url for f in spec.files}},
+                action="lists.update",
+            )
+    except KeyboardInterrupt as exc:
+        service.record_failure("lists.update", source, exc, outcome="interrupted")
+        raise
+
+
+def _fetch_all(
+    service: ListService,
+    spec: OfficialSource,
+    tmpdir: Path,
+    settings: Settings,
+    transport: httpx.BaseTransport | None,
+) -> tuple[list[Path], dict[str, str]]:
+    fetched: list[Path] = []
+    urls: dict[str, str] = {}
+    try:
+        with httpx.Client(
+            timeout=settings.download_timeout_seconds,
+            follow_redirects=False,
+            transport=transport,
+        ) as client:
+            for file in spec.files:
+                got = _fetch(client, file, tmpdir, settings)
+                if got is None:
+                    continue
+                path, final_url = got
+                if not spec.complete(file.filename, path.read_bytes()):
+                    raise DownloadError(
+                        f"{final_url}: the file is incomplete (no end-of-file marker or a "
+                        "cut-off last record); the active version is unchanged"
+                    )
+                fetched.append(path)
+                urls[file.filename] = final_url
+    except DownloadError as exc:
+        service.record_failure("lists.update", spec.name, exc)
+        raise
+    return fetched, urls

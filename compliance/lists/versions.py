@@ -9,6 +9,24 @@ from pathlib import Path
 from typing import Any
 
 
+def display_text(text: str) -> str:
+    """``text`` made safe to print, store and hash as UTF-8.
+
+    A file name that is not valid UTF-8 reaches Python with surrogate escapes (``os.fsdecode``);
+    its undecodable bytes are shown as ``\\xNN``. Any other lone surrogate becomes ``\\uXXXX``.
+    Valid text is returned unchanged.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True, slots=True)
 class FileDigest:
     name: str
@@ -26,7 +44,7 @@ def digest_file(path: Path) -> FileDigest:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
             size += len(chunk)
-    return FileDigest(path.name, size, h.hexdigest())
+    return FileDigest(display_text(path.name), size, h.hexdigest())
 
 
 def content_hash(digests: Sequence[FileDigest]) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from compliance.errors import DownloadError
+from compliance.errors import DownloadError, ListGuardError
 from compliance.lists.service import ListService
 from compliance.lists.update import update_source
 from compliance.settings import Settings
@@ -136,7 +136,7 @@ def test_csl_update_and_shrink_guard(db, server, shared_lists, tmp_path) -> None
     assert first.status == "loaded" and first.entry_count == 4226
     # A complete, valid file that has lost most rows: refused unless allowed.
     (root / "consolidated.csv").write_bytes(b"".join(lines[:50]))
-    with pytest.raises(DownloadError, match="probable truncation"):
+    with pytest.raises(ListGuardError, match="probable truncation"):
         update_source(service, _settings(base), "us-csl")
     assert service.status()[0].active_seq == 1
     allowed = update_source(service, _settings(base), "us-csl", allow_shrink=True)
