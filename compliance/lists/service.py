@@ -234,8 +234,7 @@ def _active_facts(session: Session, active: ListVersion) -> dict[str, tuple[str,
         )
     )
     return {
-        r.key: (r.primary_name, alias_counts.get(r.key, 0), len(r.addresses or ()))
-        for r in rows
+        r.key: (r.primary_name, alias_counts.get(r.key, 0), len(r.addresses or ())) for r in rows
     }
 
 
