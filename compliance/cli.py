@@ -140,10 +140,12 @@ def lists_load(
         result = ListService(db.sessions, actor=settings.actor).load(
             files, fmt=fmt, source=source, allow_truncated=allow_truncated, policy=policy
         )
-    except ListGuardError as exc:
-        if as_json:
+    except ComplianceError as exc:
+        if as_json and isinstance(exc, ListGuardError):
             _print_json(exc.to_dict())
-        raise
+        # printed as plain text: list names and file names may hold "[...]"
+        err.print(Text.assemble(("error", "bold red"), f": {exc.message}"), soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
     if as_json:
         _print_json(result.to_dict())
         return
@@ -298,7 +300,7 @@ def lists_update(
     import threading
     from types import FrameType
 
-    from compliance.errors import UnknownSourceError
+    from compliance.errors import ListGuardError, UnknownSourceError
     from compliance.lists.service import ListService
     from compliance.lists.update import official_sources, update_source
 
@@ -337,7 +339,8 @@ def lists_update(
                     Text.assemble((f"{name}: not updated", "bold red"), f": {exc.message}"),
                     highlight=False,
                 )
-                results.append({"source": name, "status": "failed", **exc.to_dict()})
+                status = "refused" if isinstance(exc, ListGuardError) else "failed"
+                results.append({"source": name, "status": status, **exc.to_dict()})
                 continue
             results.append(result.to_dict())
             if not as_json:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from compliance.cli import app
-from tests.lists.test_service import V1, V2, write_csl
+from tests.lists.test_service import V1, V2, csl_row, write_csl
 
 runner = CliRunner()
 
@@ -65,3 +66,48 @@ def test_bad_file_exits_2_naming_file_line_and_field(env: Path) -> None:
     assert r.exit_code == 2 and "not found" in r.stderr
     r = runner.invoke(app, ["lists", "diff", "no-such-source"])
     assert r.exit_code == 2 and "no list source named" in r.stderr
+
+
+def test_update_of_an_unknown_source_is_bad_input(env: Path) -> None:
+    r = runner.invoke(app, ["lists", "update", "--source", "nosuch"])
+    assert r.exit_code == 2 and "nosuch" in r.stderr and "us-csl" in r.stderr
+
+
+def test_a_refused_load_exits_2_and_its_json_names_the_removed_entries(env: Path) -> None:
+    v1, v2 = write_csl(env / "v1.csv", V1), write_csl(env / "v2.csv", V2)
+    assert runner.invoke(app, ["lists", "load", str(v1), "--source", "el"]).exit_code == 0
+    r = runner.invoke(app, ["lists", "load", str(v2), "--source", "el", "--json"])
+    assert r.exit_code == 2
+    data = json.loads(r.stdout)
+    assert data["error"] == "list_refused" and data["override_flags"] == ["--allow-shrink"]
+    assert data["removed"] == [{"key": "a3", "name": "Old Entry Ltd."}]
+    bracketed = write_csl(env / "v3.csv", [*V1[:2], csl_row("a5", "Odd [/x] Name [b]")])
+    r = runner.invoke(app, ["lists", "load", str(bracketed), "--source", "el"])
+    assert r.exit_code == 2 and "Old Entry Ltd." in r.stderr, r.output
+    r = runner.invoke(app, ["lists", "load", str(bracketed), "--source", "el", "--allow-shrink"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["lists", "load", str(v1), "--source", "el"])
+    assert r.exit_code == 2 and "Odd [/x] Name [b] (key a5)" in r.stderr, r.output
+    r = runner.invoke(app, ["audit", "verify"])
+    assert r.exit_code == 0
+
+
+def test_ofac_primary_file_alone_needs_allow_partial(env: Path, shared_lists: Path) -> None:
+    sdn = shared_lists / "ofac/sdn_2024-05-03.csv"
+    r = runner.invoke(app, ["lists", "load", str(sdn)])
+    assert r.exit_code == 2 and "--allow-partial" in r.stderr and "alt.csv" in r.stderr
+    r = runner.invoke(app, ["lists", "load", str(sdn), "--allow-partial"])
+    assert r.exit_code == 0 and "loaded version 1" in r.stdout
+
+
+def test_a_file_name_that_is_not_utf8_loads_and_fails_cleanly(env: Path) -> None:
+    good = write_csl(env / os.fsdecode(b"good-\xff.csv"), V1)
+    r = runner.invoke(app, ["lists", "load", str(good), "--source", "odd"])
+    assert r.exit_code == 0 and "loaded version 1" in r.stdout, r.output
+    bad = env / os.fsdecode(b"bad-\xfe.csv")
+    bad.write_text('_id,source,name\n"1","x"\n', encoding="utf-8")
+    r = runner.invoke(app, ["lists", "load", str(bad), "--format", "csl"])
+    assert r.exit_code == 2 and "bad-\\xfe.csv" in r.stderr
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    r = runner.invoke(app, ["audit", "verify"])
+    assert r.exit_code == 0, r.output

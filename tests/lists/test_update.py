@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import gzip
 import http.server
 import shutil
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from compliance.errors import DownloadError, ListGuardError
-from compliance.lists.service import ListService
+from compliance.errors import DownloadError, ListGuardError, UnknownSourceError
+from compliance.lists.service import ListService, LoadPolicy
 from compliance.lists.update import update_source
 from compliance.settings import Settings
 from compliance.store.tables import AuditEvent
@@ -31,7 +35,49 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
+    def _send(self, body: bytes, headers: dict[str, str], status: int = 200) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        self.close_connection = True
+
     def do_GET(self) -> None:
+        root = Path(self.directory)
+        name = self.path.rsplit("/", 1)[-1]
+        port = self.server.server_address[1]
+        if self.path.startswith("/nolength/"):  # no Content-Length: the body just ends
+            self._send((root / name).read_bytes(), {"Connection": "close"})
+            return
+        if self.path.startswith("/gzip/"):
+            body = gzip.compress((root / name).read_bytes())
+            headers = {"Content-Encoding": "gzip", "Content-Length": str(len(body))}
+            self._send(body, headers)
+            return
+        if self.path.startswith("/slow"):  # one byte a second, for 20 seconds at most
+            self.send_response(200)
+            self.end_headers()
+            try:
+                for byte in b"_id,source,name\n1,x,y":
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                pass
+            self.close_connection = True
+            return
+        if self.path.startswith("/redirect-same/"):
+            self._send(b"", {"Location": f"/{name}", "Content-Length": "0"}, 302)
+            return
+        if self.path.startswith("/redirect-other/"):
+            where = f"http://localhost:{port}/{name}"
+            self._send(b"", {"Location": where, "Content-Length": "0"}, 302)
+            return
+        if self.path.startswith("/loop"):
+            self._send(b"", {"Location": "/loop", "Content-Length": "0"}, 302)
+            return
         if self.path.startswith("/error"):
             self.send_error(500, "server exploded")
             return
@@ -60,7 +106,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     httpd.server_close()
 
 
-def _settings(base: str, **overrides: str) -> Settings:
+def _settings(base: str, **overrides: Any) -> Settings:
     urls = {
         "csl_url": f"{base}/consolidated.csv",
         "ofac_sdn_url": f"{base}/sdn.csv",
@@ -68,8 +114,10 @@ def _settings(base: str, **overrides: str) -> Settings:
         "ofac_add_url": f"{base}/add.csv",
         "ofac_comments_url": f"{base}/sdn_comments.csv",
     }
-    urls.update(overrides)
-    return Settings(database_url="sqlite://", download_timeout_seconds=10, **urls)  # type: ignore[arg-type]
+    options: dict[str, Any] = {"database_url": "sqlite://", "download_timeout_seconds": 10}
+    options.update(urls)
+    options.update(overrides)
+    return Settings(**options)
 
 
 def _last_audit(db) -> AuditEvent:  # type: ignore[no-untyped-def]
@@ -141,3 +189,181 @@ def test_csl_update_and_shrink_guard(db, server, shared_lists, tmp_path) -> None
     assert service.status()[0].active_seq == 1
     allowed = update_source(service, _settings(base), "us-csl", allow_shrink=True)
     assert allowed.status == "loaded" and allowed.seq == 2 and allowed.entry_count < 50
+
+
+def _csl_lines(shared_lists: Path) -> list[bytes]:
+    # The snapshot's last record was cut by its publisher: whole records only.
+    return (shared_lists / CSL).read_bytes().splitlines(keepends=True)[:-1]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_update_never_rolls_back_to_an_earlier_version_silently(db, server, shared_lists) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8.1: full CSL v1, a 300-line subset v2, v1 re-activated, the subset served."""
+    base, root = server
+    lines = _csl_lines(shared_lists)
+    (root / "consolidated.csv").write_bytes(b"".join(lines))
+    service = ListService(db.sessions, actor="updater")
+    assert update_source(service, _settings(base), "us-csl").entry_count == 4226
+    subset = root / "subset.csv"
+    subset.write_bytes(b"".join(lines[:300]))
+    shrunk = service.load(
+        [subset], fmt="csl", source="us-csl", policy=LoadPolicy(allow_shrink=True)
+    )
+    assert shrunk.seq == 2 and shrunk.entry_count < 300
+    service.activate("us-csl", 1)
+    shutil.copy(subset, root / "consolidated.csv")
+    with pytest.raises(ListGuardError) as caught:
+        update_source(service, _settings(base), "us-csl")
+    message = caught.value.message
+    assert "earlier version 2" in message and "--allow-rollback" in message
+    assert "would be removed" in message  # every guard runs whatever the history
+    assert service.status()[0].active_seq == 1
+    last = _last_audit(db)
+    assert (last.action, last.outcome) == ("lists.update", "refused")
+    with pytest.raises(ListGuardError, match="would be removed"):
+        update_source(service, _settings(base), "us-csl", allow_rollback=True)
+    assert service.status()[0].active_seq == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_csl_cut_at_a_line_end_without_length_is_refused(db, server, shared_lists) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8.2: no Content-Length, the body cut at a line end 60% in."""
+    base, root = server
+    lines = _csl_lines(shared_lists)
+    (root / "consolidated.csv").write_bytes(b"".join(lines))
+    service = ListService(db.sessions, actor="updater")
+    update_source(service, _settings(base), "us-csl")
+    total, size, cut = sum(map(len, lines)), 0, 0
+    while size < 0.6 * total:
+        size += len(lines[cut])
+        cut += 1
+    (root / "cut.csv").write_bytes(b"".join(lines[:cut]))
+    settings = _settings(base, csl_url=f"{base}/nolength/cut.csv")
+    with pytest.raises(ListGuardError) as caught:
+        update_source(service, settings, "us-csl")
+    assert (
+        "entries would be removed" in caught.value.message
+        and "--allow-shrink" in caught.value.message
+    )
+    removed = caught.value.to_dict()["removed"]
+    assert isinstance(removed, list) and len(removed) > 1500 and removed[0]["name"]
+    (status,) = service.status()
+    assert status.active_seq == 1 and status.entry_count == 4226
+    assert _last_audit(db).outcome == "refused"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_emptied_ofac_alt_file_is_refused_and_aliases_still_match(
+    db, server, shared_lists, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8.3: alt.csv cut to its first row (still ending in 0x1A)."""
+    from compliance.matching.engine import load_matcher
+
+    base, root = server
+    for name, rel in OFAC.items():
+        shutil.copy(shared_lists / rel, root / name)
+    service = ListService(db.sessions, actor="updater")
+    first = update_source(service, _settings(base), "us-ofac-sdn")
+    alt = (root / "alt.csv").read_bytes()
+    (root / "alt.csv").write_bytes(alt.split(b"\n", 1)[0] + b"\n\x1a")
+    with pytest.raises(ListGuardError, match="aliases") as caught:
+        update_source(service, _settings(base), "us-ofac-sdn")
+    assert "--allow-shrink" in caught.value.message
+    (status,) = service.status()
+    assert status.active_seq == 1 and status.alias_count == first.alias_count
+    hits = load_matcher(db.sessions, tmp_path / "cache").matcher.match_name("CRYMSA")
+    assert "552" in [m.entry_key for m in hits]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_slow_server_fails_within_the_deadline_and_leaves_no_files(
+    db, server, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    base, _root = server
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    service = ListService(db.sessions, actor="updater")
+    settings = _settings(base, csl_url=f"{base}/slow", download_deadline_seconds=1.5)
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="deadline"):
+        update_source(service, settings, "us-csl")
+    assert time.monotonic() - started < 6
+    assert list(scratch.iterdir()) == []
+    last = _last_audit(db)
+    assert (last.action, last.outcome) == ("lists.update", "failed")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_interrupted_update_is_audited_and_cleaned_up(db, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def interrupt(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    service = ListService(db.sessions, actor="updater")
+    with pytest.raises(KeyboardInterrupt):
+        update_source(
+            service,
+            _settings("http://127.0.0.1:9"),
+            "us-csl",
+            transport=httpx.MockTransport(interrupt),
+        )
+    assert list(scratch.iterdir()) == []
+    last = _last_audit(db)
+    assert (last.action, last.outcome, last.subject) == ("lists.update", "interrupted", "us-csl")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_gzip_encoded_download_is_decoded(db, server, shared_lists) -> None:  # type: ignore[no-untyped-def]
+    base, root = server
+    (root / "consolidated.csv").write_bytes(b"".join(_csl_lines(shared_lists)))
+    service = ListService(db.sessions, actor="updater")
+    result = update_source(
+        service, _settings(base, csl_url=f"{base}/gzip/consolidated.csv"), "us-csl"
+    )
+    assert result.status == "loaded" and result.entry_count == 4226
+    plain = update_source(service, _settings(base), "us-csl")
+    assert plain.status == "unchanged"  # the decoded bytes are the file itself
+    with pytest.raises(DownloadError, match="cap"):
+        update_source(
+            service,
+            _settings(base, csl_url=f"{base}/gzip/consolidated.csv", download_max_bytes=100_000),
+            "us-csl",
+        )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_redirects_stay_on_the_host_or_an_allowed_one(db, server, shared_lists) -> None:  # type: ignore[no-untyped-def]
+    base, root = server
+    (root / "consolidated.csv").write_bytes(b"".join(_csl_lines(shared_lists)))
+    service = ListService(db.sessions, actor="updater")
+    other = _settings(base, csl_url=f"{base}/redirect-other/consolidated.csv")
+    with pytest.raises(DownloadError, match="another host"):
+        update_source(service, other, "us-csl")
+    assert _last_audit(db).outcome == "failed" and service.status() == []
+    with pytest.raises(DownloadError, match="redirects"):
+        update_source(service, _settings(base, csl_url=f"{base}/loop"), "us-csl")
+    same = _settings(base, csl_url=f"{base}/redirect-same/consolidated.csv")
+    assert update_source(service, same, "us-csl").status == "loaded"
+    origin = _last_audit(db).details["origin"]
+    assert origin["urls"]["consolidated.csv"] == f"{base}/consolidated.csv"
+    assert origin["requested"]["consolidated.csv"] == f"{base}/redirect-same/consolidated.csv"
+    port = base.rsplit(":", 1)[1]
+    allowed = _settings(
+        base,
+        csl_url=f"{base}/redirect-other/consolidated.csv",
+        download_allowed_hosts=["localhost"],
+    )
+    assert update_source(service, allowed, "us-csl").status == "unchanged"
+    final = _last_audit(db).details["origin"]["urls"]["consolidated.csv"]
+    assert final == f"http://localhost:{port}/consolidated.csv"
+
+
+def test_an_unknown_source_is_bad_input(db) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UnknownSourceError):
+        update_source(ListService(db.sessions), _settings("http://127.0.0.1:9"), "nosuch")
