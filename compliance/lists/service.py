@@ -229,13 +229,13 @@ def _active_facts(session: Session, active: ListVersion) -> dict[str, tuple[str,
         )
     }
     rows = session.execute(
-        select(ListEntryRow.key, ListEntryRow.primary_name, ListEntryRow.addresses).where(
-            ListEntryRow.version_id == active.id
-        )
+        select(
+            ListEntryRow.key,
+            ListEntryRow.primary_name,
+            func.json_array_length(ListEntryRow.addresses),  # SQLite and PostgreSQL alike
+        ).where(ListEntryRow.version_id == active.id)
     )
-    return {
-        r.key: (r.primary_name, alias_counts.get(r.key, 0), len(r.addresses or ())) for r in rows
-    }
+    return {key: (name, alias_counts.get(key, 0), int(n or 0)) for key, name, n in rows}
 
 
 def _share(part: int, whole: int) -> float:
