@@ -146,6 +146,9 @@ def lists_load(
         # printed as plain text: list names and file names may hold "[...]"
         err.print(Text.assemble(("error", "bold red"), f": {exc.message}"), soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; the active version is unchanged", highlight=False)
+        raise typer.Exit(3) from None
     if as_json:
         _print_json(result.to_dict())
         return
@@ -348,6 +351,9 @@ def lists_update(
                     f"{name}: {result.status}, version {result.seq}, {result.entry_count} entries",
                     highlight=False,
                 )
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: temporary files are gone, attempt audited
+        err.print("interrupted; the active version is unchanged", highlight=False)
+        raise typer.Exit(3) from None
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)

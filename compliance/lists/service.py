@@ -421,6 +421,9 @@ class ListService:
         except OSError as exc:  # while storing (the disk): audited, then raised as it is
             self.record_failure(action, subject, exc)
             raise
+        except KeyboardInterrupt as exc:  # the transaction rolled back; nothing changed
+            self.record_failure(action, subject, exc, outcome="interrupted")
+            raise
         return result
 
     def _store_with_retry(self, store: _Store) -> LoadResult:

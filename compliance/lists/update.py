@@ -175,20 +175,20 @@ def update_source(
         allow_partial=allow_partial,
         max_removed_share=settings.max_removed_share,
     )
-    try:
-        with tempfile.TemporaryDirectory(prefix="compliance-dl-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="compliance-dl-") as tmp:
+        try:
             fetched, urls = _fetch_all(service, spec, Path(tmp), settings, transport)
-            return service.load(
-                fetched,
-                fmt=spec.format,
-                source=source,
-                policy=policy,
-                origin={"urls": urls, "requested": {f.filename: f.url for f in spec.files}},
-                action="lists.update",
-            )
-    except KeyboardInterrupt as exc:
-        service.record_failure("lists.update", source, exc, outcome="interrupted")
-        raise
+        except KeyboardInterrupt as exc:  # (the load below audits its own interruption)
+            service.record_failure("lists.update", source, exc, outcome="interrupted")
+            raise
+        return service.load(
+            fetched,
+            fmt=spec.format,
+            source=source,
+            policy=policy,
+            origin={"urls": urls, "requested": {f.filename: f.url for f in spec.files}},
+            action="lists.update",
+        )
 
 
 def _fetch_all(

@@ -367,3 +367,50 @@ def test_redirects_stay_on_the_host_or_an_allowed_one(db, server, shared_lists) 
 def test_an_unknown_source_is_bad_input(db) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UnknownSourceError):
         update_source(ListService(db.sessions), _settings("http://127.0.0.1:9"), "nosuch")
+
+
+def test_sigterm_during_an_update_cleans_up_audits_and_exits_3(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A killed update (SIGTERM, as from a scheduler's timeout) leaves no temporary files."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    base, _root = server
+    scratch, home = tmp_path / "scratch", tmp_path / "home"
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLIANCE_")}
+    env.update(
+        COMPLIANCE_HOME=str(home),
+        COMPLIANCE_CSL_URL=f"{base}/slow",
+        COMPLIANCE_DOWNLOAD_DEADLINE_SECONDS="60",
+        TMPDIR=str(scratch),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "compliance", "lists", "update", "--source", "us-csl"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(scratch.glob("compliance-dl-*")) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.1)
+        assert list(scratch.glob("compliance-dl-*")), "the download never started"
+        time.sleep(1)  # the request is being answered, one byte a second
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert proc.returncode == 3, err
+    assert b"interrupted" in err and b"Traceback" not in err
+    assert list(scratch.iterdir()) == []
+    with sqlite3.connect(home / "compliance.db") as conn:
+        row = conn.execute(
+            "SELECT action, outcome, subject FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+    assert row == ("lists.update", "interrupted", "us-csl")
