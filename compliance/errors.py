@@ -101,3 +101,11 @@ class AuditChainError(ComplianceError):
     """The audit log's hash chain does not verify: a row was altered, removed or inserted."""
 
     code = "audit_chain_broken"
+
+
+class ListIntegrityError(ComplianceError):
+    """Stored list entries do not match the hashes recorded when their version was loaded."""
+
+    code = "list_integrity"
+    http_status = 500
+    exit_code = 3
