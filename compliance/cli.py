@@ -187,8 +187,11 @@ def lists_status(as_json: JsonOpt = False) -> None:
         out.print(line + " (matches its anchor)", highlight=False, soft_wrap=True)
     else:
         err.print(
-            f"[bold red]{line}: does NOT match its anchor[/] (anchor: {audit_head.anchor_count} "
-            f"rows, head {audit_head.anchor_head}); run compliance audit verify",
+            Text.assemble(
+                (f"{line}: does NOT match its anchor", "bold red"),
+                f" (anchor: {audit_head.anchor_count} rows, head {audit_head.anchor_head}); "
+                "run compliance audit verify",
+            ),
             highlight=False,
             soft_wrap=True,
         )
@@ -673,7 +676,7 @@ def audit_verify(
     else:
         where = f" at seq {report.first_bad_seq}" if report.first_bad_seq is not None else ""
         err.print(
-            f"[bold red]audit log BROKEN[/]{where}: {report.problem}",
+            Text.assemble(("audit log BROKEN", "bold red"), f"{where}: {report.problem}"),
             highlight=False,
             soft_wrap=True,
         )
@@ -686,8 +689,8 @@ def audit_verify(
         if check.ok:
             out.print(f"  OK {check.describe()}", highlight=False, soft_wrap=True, markup=False)
         else:
-            err.print(
-                f"[bold red]list content BROKEN[/]: {check.describe()}",
+            err.print(  # entry names are untrusted text: never parsed as markup
+                Text.assemble(("list content BROKEN", "bold red"), ": " + check.describe()),
                 highlight=False,
                 soft_wrap=True,
             )

@@ -84,9 +84,9 @@ class VersionCheck:
 
     def error(self) -> ListIntegrityError:
         return ListIntegrityError(
-            f"list content does not match its version: {self.describe()}. Screening against it "
-            "could miss listed parties; reload the list (compliance lists load) and run "
-            "compliance audit verify"
+            f"list content does not match its version: {self.describe()}. Refusing to screen "
+            "against it (it could miss listed parties): run compliance audit verify, and "
+            "restore the database or load a corrected version"
         )
 
 
