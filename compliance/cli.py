@@ -649,6 +649,10 @@ def audit_verify(
         raise BadInputError("--expect-count needs --expect-head")
     if expect_count is not None and expect_count < 1:
         raise BadInputError("--expect-count must be 1 or more")
+    if expect_head is not None:
+        bare = expect_head.strip().lower().removeprefix("sha256:")
+        if len(bare) != 64 or any(c not in "0123456789abcdef" for c in bare):
+            raise BadInputError("--expect-head must be a 64-digit hex hash (as audit verify shows)")
     with _db().sessions() as session:
         report = verify_chain(session, expect_head=expect_head, expect_count=expect_count)
         checks = verify_versions(session, all_versions=all_versions)

@@ -90,6 +90,8 @@ def test_audit_head_is_shown_and_a_recorded_head_is_checked(env: Path) -> None:
     assert r.exit_code == 3 and "not in the chain" in r.stderr
     r = runner.invoke(app, ["audit", "verify", "--expect-count", "1"])
     assert r.exit_code == 2 and "--expect-head" in r.stderr
+    r = runner.invoke(app, ["audit", "verify", "--expect-head", "abc"])
+    assert r.exit_code == 2 and "64-digit hex" in r.stderr
 
 
 def test_deleting_the_newest_audit_row_is_caught(env: Path) -> None:
