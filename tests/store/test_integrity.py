@@ -163,3 +163,23 @@ def test_unreadable_row_is_reported_not_raised_raw(loaded) -> None:  # type: ign
     )
     with pytest.raises(ListIntegrityError, match="cannot be rebuilt"):
         _verified(loaded)
+
+
+def test_all_versions_checks_inactive_versions_too(loaded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.lists.test_service import V2
+
+    ListService(loaded.sessions, actor="tester").load(
+        [write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl"
+    )
+    with loaded.sessions() as session:
+        v1 = session.scalars(select(ListVersion.id).where(ListVersion.seq == 1)).one()
+    _edit(
+        loaded,
+        update(ListEntryRow)
+        .where(ListEntryRow.version_id == v1, ListEntryRow.key == "a3")
+        .values(primary_name="Other"),
+    )
+    assert [(c.seq, c.ok) for c in _checks(loaded)] == [(2, True)]
+    with loaded.sessions() as session:
+        every = verify_versions(session, all_versions=True)
+    assert [(c.seq, c.ok) for c in every] == [(1, False), (2, True)]
