@@ -198,10 +198,14 @@ def lists_load(
 def lists_status(as_json: JsonOpt = False) -> None:
     """Each source's active version, content hash, load time and counts."""
     from compliance.lists.service import ListService
+    from compliance.store.audit import head
 
-    rows = ListService(_db().sessions).status()
-    if as_json:
-        _print_json([r.to_dict() for r in rows])
+    db = _db()
+    rows = ListService(db.sessions).status()
+    with db.sessions() as session:
+        audit_head = head(session)
+    if as_json:  # the audit head is global; each source row repeats it (the list shape stays)
+        _print_json([{**r.to_dict(), "audit": audit_head.to_dict()} for r in rows])
         return
     table = Table(
         "source",
@@ -231,6 +235,19 @@ def lists_status(as_json: JsonOpt = False) -> None:
             str(r.problems) if r.problems else "",
         )
     out.print(table)
+    line = f"audit log: {audit_head.seq} rows, head {audit_head.row_hash}"
+    if audit_head.anchored:
+        out.print(line + " (matches its anchor)", highlight=False, soft_wrap=True)
+    else:
+        err.print(
+            Text.assemble(
+                (f"{line}: does NOT match its anchor", "bold red"),
+                f" (anchor: {audit_head.anchor_count} rows, head {audit_head.anchor_head}); "
+                "run compliance audit verify",
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @lists_app.command("diff")
@@ -713,17 +730,81 @@ def rules_explain(
 # --------------------------------------------------------------------------------- audit
 @audit_app.command("verify")
 @handle_errors
-def audit_verify() -> None:
-    """Recompute the audit log's hash chain; exit 3 if any row does not verify."""
+def audit_verify(
+    expect_head: Annotated[
+        str | None,
+        typer.Option(help="A head hash recorded earlier: the chain must still contain it."),
+    ] = None,
+    expect_count: Annotated[
+        int | None,
+        typer.Option(help="With --expect-head: the row number that head had (its count)."),
+    ] = None,
+    all_versions: Annotated[
+        bool, typer.Option(help="Check every stored list version, not only the active ones.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recompute the audit log's hash chain, check it against its anchor (and a recorded head),
+    and check every active list version's entries against their load-time hashes; exit 3 if
+    anything does not verify."""
     from compliance.store.audit import verify_chain
+    from compliance.store.integrity import verify_versions
 
+    if expect_count is not None and expect_head is None:
+        raise BadInputError("--expect-count needs --expect-head")
+    if expect_count is not None and expect_count < 1:
+        raise BadInputError("--expect-count must be 1 or more")
+    if expect_head is not None:
+        bare = expect_head.strip().lower().removeprefix("sha256:")
+        if len(bare) != 64 or any(c not in "0123456789abcdef" for c in bare):
+            raise BadInputError("--expect-head must be a 64-digit hex hash (as audit verify shows)")
     with _db().sessions() as session:
-        report = verify_chain(session)
-    if report.ok:
-        out.print(f"audit log OK: {report.rows} rows, hash chain verified.")
+        report = verify_chain(session, expect_head=expect_head, expect_count=expect_count)
+        checks = verify_versions(session, all_versions=all_versions)
+    ok = report.ok and all(c.ok for c in checks)
+    if as_json:
+        _print_json({"ok": ok, "audit": report.to_dict(), "lists": [c.to_dict() for c in checks]})
+        if not ok:
+            raise typer.Exit(3)
         return
-    err.print(f"[bold red]audit log BROKEN[/] at seq {report.first_bad_seq}: {report.problem}")
-    raise typer.Exit(3)
+    if report.ok:
+        out.print(
+            f"audit log OK: {report.rows} rows, hash chain verified; anchored head "
+            f"{report.head_hash} at count {report.rows}.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if expect_head is not None:
+            out.print("  the recorded head is in the chain.", highlight=False)
+        out.print(
+            f"  record it elsewhere; later: compliance audit verify --expect-head "
+            f"{report.head_hash} --expect-count {report.rows}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        where = f" at seq {report.first_bad_seq}" if report.first_bad_seq is not None else ""
+        err.print(
+            Text.assemble(("audit log BROKEN", "bold red"), f"{where}: {report.problem}"),
+            highlight=False,
+            soft_wrap=True,
+        )
+    kind = "stored" if all_versions else "active"
+    if not checks:
+        out.print(f"list content: no {kind} versions.")
+    else:
+        out.print(f"list content ({len(checks)} {kind} versions):")
+    for check in checks:
+        if check.ok:
+            out.print(f"  OK {check.describe()}", highlight=False, soft_wrap=True, markup=False)
+        else:
+            err.print(  # entry names are untrusted text: never parsed as markup
+                Text.assemble(("list content BROKEN", "bold red"), ": " + check.describe()),
+                highlight=False,
+                soft_wrap=True,
+            )
+    if not ok:
+        raise typer.Exit(3)
 
 
 @audit_app.command("tail")

@@ -123,3 +123,11 @@ class ListGuardError(BadInputError):
             "override_flags": list(self.flags),
             **self.details,
         }
+
+
+class ListIntegrityError(ComplianceError):
+    """Stored list entries do not match the hashes recorded when their version was loaded."""
+
+    code = "list_integrity"
+    http_status = 500
+    exit_code = 3

@@ -540,6 +540,7 @@ class ListService:
                 "addresses": version.address_count,
                 "problems": [p["kind"] + ":" + str(p["count"]) for p in version.problems],
                 "diff_from_previous": diff_counts,
+                "entries_sha256": version.entries_sha256,
             },
         )
         return LoadResult(

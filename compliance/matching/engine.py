@@ -297,7 +297,7 @@ def load_matcher(
                         return LoadedMatcher(matcher, versions, True)
                 except Exception:  # noqa: S110 - a damaged or foreign cache file: rebuild below
                     pass
-        lists = [(name, repo.entries(v)) for name, v in sorted(active, key=lambda p: p[0])]
+        lists = [(n, repo.verified_entries(v)) for n, v in sorted(active, key=lambda p: p[0])]
     matcher = Matcher.build(lists, weights)
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)

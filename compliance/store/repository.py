@@ -21,6 +21,7 @@ from compliance.model import (
     Outcome,
     hash_entry_dict,
 )
+from compliance.store.integrity import VersionCheck, check_entries, entries_digest
 from compliance.store.tables import ListAliasRow, ListEntryRow, ListSource, ListVersion
 
 
@@ -158,13 +159,17 @@ class ListRepository:
         self.session.flush()
 
     def add_version(self, version: ListVersion, entries: Sequence[ListEntry]) -> None:
-        """Insert a version with all its entries and aliases (bulk, in the caller's session)."""
+        """Insert a version with all its entries and aliases (bulk, in the caller's session).
+        Sets the version's ``entries_sha256`` from the entries' content hashes."""
+        rows = [entry_to_row(e, 0, 0) for e in entries]
+        version.entries_sha256 = entries_digest((r["key"], r["content_hash"]) for r in rows)
         self.session.add(version)
         self.session.flush()
         if not entries:
             return
         ids = self._allocate_entry_ids(len(entries))
-        rows = [entry_to_row(e, version.id, i) for e, i in zip(entries, ids, strict=True)]
+        for row, entry_id in zip(rows, ids, strict=True):
+            row["id"], row["version_id"] = entry_id, version.id
         self.session.execute(insert(ListEntryRow), rows)
         alias_rows = [
             {"entry_id": entry_id, "position": pos, "name": alias.name, "kind": alias.kind.value}
@@ -200,8 +205,10 @@ class ListRepository:
         )
         return {r.key: EntrySummary(r.key, r.primary_name, r.content_hash) for r in rows}
 
-    def entries(self, version: ListVersion, keys: Iterable[str] | None = None) -> list[ListEntry]:
-        """The version's entries as ListEntry values, in key order (optionally only ``keys``)."""
+    def _rows(
+        self, version: ListVersion, keys: Iterable[str] | None
+    ) -> list[tuple[ListEntryRow, list[ListAliasRow]]]:
+        """The version's entry rows (optionally only ``keys``) in key order, with their aliases."""
         query = select(ListEntryRow).where(ListEntryRow.version_id == version.id)
         if keys is not None:
             wanted = list(keys)
@@ -220,4 +227,33 @@ class ListRepository:
             for alias in self.session.scalars(alias_query):
                 if alias.entry_id in aliases:
                     aliases[alias.entry_id].append(alias)
-        return [row_to_entry(r, aliases[r.id]) for r in rows]
+        return [(r, aliases[r.id]) for r in rows]
+
+    def entries(self, version: ListVersion, keys: Iterable[str] | None = None) -> list[ListEntry]:
+        """The version's entries as ListEntry values, in key order (optionally only ``keys``).
+        Not checked against their hashes: screening uses :meth:`verified_entries`."""
+        return [row_to_entry(r, a) for r, a in self._rows(version, keys)]
+
+    def check_version(self, version: ListVersion) -> tuple[list[ListEntry], VersionCheck]:
+        """Rebuild every entry of ``version`` and check it: each entry's content hash is
+        recomputed from the rebuilt entry and compared with the stored one, and the digest of
+        all of them with the version's ``entries_sha256`` (when it has one)."""
+        rebuilt: list[tuple[str, str, ListEntry | None, str | None]] = []
+        entries: list[ListEntry] = []
+        for row, aliases in self._rows(version, None):
+            try:
+                entry = row_to_entry(row, aliases)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                rebuilt.append((row.key, row.content_hash, None, f"{type(exc).__name__}: {exc}"))
+                continue
+            entries.append(entry)
+            rebuilt.append((row.key, row.content_hash, entry, None))
+        return entries, check_entries(version, version.source.name, rebuilt)
+
+    def verified_entries(self, version: ListVersion) -> list[ListEntry]:
+        """The version's entries, in key order, after :meth:`check_version`; raises
+        ListIntegrityError (naming source, version and the first bad entries) on a mismatch."""
+        entries, check = self.check_version(version)
+        if not check.ok:
+            raise check.error()
+        return entries

@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -92,6 +93,9 @@ class ListVersion(Base):
     files: Mapped[list[Any]] = mapped_column(JSON)  # [{name, bytes, sha256}]
     problems: Mapped[list[Any]] = mapped_column(JSON)  # LoadProblem dicts
     stats: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # sha256 over the sorted (key, entry content hash) pairs, written at load; NULL for
+    # versions loaded before revision 0002 (see compliance/store/integrity.py).
+    entries_sha256: Mapped[str | None] = mapped_column(String(71))
 
     source: Mapped[ListSource] = relationship(back_populates="versions")
 
@@ -169,3 +173,17 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditAnchor(Base):
+    """The audit chain's head, kept apart from the rows: one row (id 1) with the newest row's
+    seq and hash, and a hash over both. Updated in the same transaction as every append, so
+    deleting or rewriting the newest audit rows alone no longer verifies."""
+
+    __tablename__ = "audit_anchor"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    row_count: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    anchor_hash: Mapped[str] = mapped_column(String(64))

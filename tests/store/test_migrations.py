@@ -98,3 +98,113 @@ def test_one_active_version_per_source_is_enforced_by_the_database(db) -> None: 
         with pytest.raises(IntegrityError):
             session.flush()
         session.rollback()
+
+
+def test_upgrade_from_0001_with_data(database_url: str) -> None:
+    """A store written by revision 0001 (a loaded version, audit rows) upgrades to head: the
+    anchor is backfilled from the chain, the old version verifies by its entry hashes and says
+    it has no digest, the triggers guard the audit log, and new appends extend the chain."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select, text
+    from sqlalchemy.exc import DBAPIError
+
+    from compliance.lists import parse_files
+    from compliance.store import audit
+    from compliance.store.database import DEMO_LIST, Database
+    from compliance.store.integrity import NO_DIGEST, verify_versions
+    from compliance.store.repository import ListRepository, entry_to_row
+    from compliance.store.session import session_factory, transaction
+    from compliance.store.tables import (
+        AuditAnchor,
+        AuditEvent,
+        ListAliasRow,
+        ListEntryRow,
+        ListSource,
+        ListVersion,
+    )
+
+    engine = make_engine(database_url)
+    upgrade(engine, "0001")
+    entries = parse_files([DEMO_LIST], "csl")[1].entries
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    prev = audit.GENESIS
+    with engine.begin() as conn:  # Core inserts of the 0001 columns only
+        conn.execute(
+            insert(ListSource.__table__),
+            [{"id": 1, "name": "demo", "format": "csl", "created_at": now}],
+        )
+        conn.execute(
+            insert(ListVersion.__table__),
+            [
+                {
+                    "id": 1,
+                    "source_id": 1,
+                    "seq": 1,
+                    "is_active": True,
+                    "content_sha256": "sha256:" + "ab" * 32,
+                    "format": "csl",
+                    "loaded_at": now,
+                    "loaded_by": "old",
+                    "published": None,
+                    "entry_count": len(entries),
+                    "alias_count": 0,
+                    "address_count": 0,
+                    "files": [],
+                    "problems": [],
+                    "stats": {},
+                }
+            ],
+        )
+        conn.execute(
+            insert(ListEntryRow.__table__),
+            [entry_to_row(e, 1, i) for i, e in enumerate(entries, start=1)],
+        )
+        aliases = [
+            {"entry_id": i, "position": pos, "name": a.name, "kind": a.kind.value}
+            for i, e in enumerate(entries, start=1)
+            for pos, a in enumerate(e.aliases)
+        ]
+        conn.execute(insert(ListAliasRow.__table__), aliases)
+        for seq in (1, 2, 3):
+            fields = {
+                "seq": seq,
+                "at": now,
+                "actor": "old",
+                "action": "lists.load",
+                "subject": "demo",
+                "outcome": "ok",
+                "details": {"version": 1},
+                "prev_hash": prev,
+            }
+            prev = audit.compute_hash(**fields)
+            conn.execute(insert(AuditEvent.__table__), [{**fields, "row_hash": prev}])
+    assert current_revision(engine) == "0001"
+
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    db = Database(engine, session_factory(engine))
+    with db.sessions() as session:
+        anchor = session.get(AuditAnchor, 1)
+        assert anchor is not None and (anchor.row_count, anchor.head_hash) == (3, prev)
+        report = audit.verify_chain(session)
+        assert report.ok and report.rows == 3 and report.head_hash == prev
+        version = session.scalars(select(ListVersion)).one()
+        assert version.entries_sha256 is None
+        assert len(ListRepository(session).verified_entries(version)) == len(entries)
+        (check,) = verify_versions(session)
+        assert check.ok and NO_DIGEST in check.describe()
+    with transaction(db.sessions) as session:
+        audit.append(session, actor="new", action="t", subject="s", outcome="ok")
+    with db.sessions() as session:
+        assert audit.verify_chain(session).rows == 4 and audit.verify_chain(session).ok
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 4"))
+
+    downgrade(engine, "0001")  # the rows survive the way down
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM list_entries")).scalar() == len(entries)
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 4
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 4"))  # no trigger at 0001
+    assert "audit_anchor" not in inspect(engine).get_table_names()
+    engine.dispose()
