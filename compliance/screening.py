@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,6 +25,8 @@ from compliance.accelerators import (
 from compliance.facts import customer_facts, data_centre_facts, hit_record, match_status
 from compliance.matching.engine import ENGINE_VERSION, Matcher
 from compliance.model import EntityType, ListEntry, Match, Party
+from compliance.normalize import invisible_characters, visual_form
+from compliance.normalize.invisible import BIDI_CONTROLS, describe
 from compliance.ownership import OwnershipGraph, listed_share_unknown, owner_links
 from compliance.records import DataCentre
 from compliance.rules.engine import CompiledRuleset, RuleHit, decide
@@ -190,6 +193,66 @@ def _ownership_out(links: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
     ]
 
 
+def data_quality(values: Iterable[tuple[str, str | None]]) -> list[dict[str, str]]:
+    """What is suspicious in a record's text fields, as ``{"code", "field", "detail"}`` items:
+    ``bidi_override`` (explicit bidi embeddings, overrides or isolates, which can make a name
+    display differently from how it is stored) and ``invisible_characters`` (zero-width and
+    other format characters, soft hyphens, BOMs). Both are removed before matching, and a
+    name's displayed form is screened too; the flag never raises the decision by itself."""
+    found: list[dict[str, str]] = []
+    for name, value in values:
+        chars = invisible_characters(value) if value else ()
+        if not chars or value is None:
+            continue
+        bidi = [c for c in chars if c in BIDI_CONTROLS]
+        other = [c for c in chars if c not in BIDI_CONTROLS]
+        if bidi:
+            detail = ", ".join(describe(c) for c in bidi)
+            shown = visual_form(value)
+            if shown is not None:
+                detail += f'; displays as "{shown}" (screened as displayed and as stored)'
+            found.append({"code": "bidi_override", "field": name, "detail": detail})
+        if other:
+            detail = ", ".join(describe(c) for c in other) + " (removed before matching)"
+            found.append({"code": "invisible_characters", "field": name, "detail": detail})
+    return found
+
+
+def _party_texts(party: Party) -> list[tuple[str, str | None]]:
+    """(field, value) of every text field of a customer that screening reads."""
+    return [
+        ("name", party.name),
+        *((f"aliases[{i}]", alias) for i, alias in enumerate(party.aliases)),
+        ("country", party.country),
+        ("address", party.address),
+        ("registration_number", party.registration_number),
+        ("hq_country", party.hq_country),
+        ("parent_name", party.parent_name),
+        ("parent_country", party.parent_country),
+        ("ultimate_parent_name", party.ultimate_parent_name),
+        ("ultimate_parent_country", party.ultimate_parent_country),
+        *((f"owners[{i}].name", owner.name) for i, owner in enumerate(party.owners)),
+        *((f"owners[{i}].country", owner.country) for i, owner in enumerate(party.owners)),
+        ("date_of_birth", party.date_of_birth),
+        ("service", party.service),
+    ]
+
+
+def _data_centre_texts(dc: DataCentre) -> list[tuple[str, str | None]]:
+    """(field, value) of every text field of a data centre that screening reads."""
+    return [
+        ("name", dc.name),
+        ("operator_name", dc.operator_name),
+        ("operator_country", dc.operator_country),
+        ("operator_ultimate_parent_name", dc.operator_ultimate_parent_name),
+        ("operator_ultimate_parent_country", dc.operator_ultimate_parent_country),
+        ("country", dc.country),
+        ("city", dc.city),
+        ("accelerator_model", dc.accelerator_model),
+        ("eccn", dc.eccn),
+    ]
+
+
 def _common(ctx: ScreeningContext, sid: str) -> dict[str, Any]:
     return {
         "list_versions": ctx.list_versions,
@@ -220,6 +283,7 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
         "decision": decide(rule_hits, unresolved).value,
         "matches": _matches_out(matches, hits),
         "rule_hits": [h.to_dict() for h in rule_hits],
+        "data_quality": data_quality(_party_texts(party)),
     }
     if links:
         out["ownership"] = _ownership_out(links)
@@ -278,6 +342,7 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
         "matches": _matches_out(matches, hits),
         "rule_hits": [h.to_dict() for h in rule_hits],
         "item": _item_out(item),
+        "data_quality": data_quality(_data_centre_texts(dc)),
     }
     if links:
         out["ownership"] = _ownership_out(links)
