@@ -4,6 +4,9 @@ Pure: no database, no network, no clock (``as_of`` is an argument). A customer's
 names of its owners and parents, are matched against the lists; the facts built from the record
 and those matches (:mod:`compliance.facts`) go through the rules in force on ``as_of``; the
 decision is the strongest rule outcome, and at least ``review`` while any match is unresolved.
+``data_quality`` lists invisible or bidi-control characters found in the record's text fields
+(they are removed before matching, and a name's displayed form is screened too); it never
+raises the decision.
 A data centre is screened the same way under its operator's name, with its accelerators
 classified first (:mod:`compliance.accelerators`).
 """
@@ -15,6 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from compliance.accelerators import (
@@ -201,8 +205,10 @@ def data_quality(values: Iterable[tuple[str, str | None]]) -> list[dict[str, str
     name's displayed form is screened too; the flag never raises the decision by itself."""
     found: list[dict[str, str]] = []
     for name, value in values:
-        chars = invisible_characters(value) if value else ()
-        if not chars or value is None:
+        if not value or value.isascii():
+            continue
+        chars = invisible_characters(value)
+        if not chars:
             continue
         bidi = [c for c in chars if c in BIDI_CONTROLS]
         other = [c for c in chars if c not in BIDI_CONTROLS]
@@ -218,24 +224,33 @@ def data_quality(values: Iterable[tuple[str, str | None]]) -> list[dict[str, str
     return found
 
 
+_PARTY_TEXTS = (
+    "name",
+    "country",
+    "address",
+    "registration_number",
+    "hq_country",
+    "parent_name",
+    "parent_country",
+    "ultimate_parent_name",
+    "ultimate_parent_country",
+    "date_of_birth",
+    "service",
+)
+_party_values = attrgetter(*_PARTY_TEXTS)
+
+
 def _party_texts(party: Party) -> list[tuple[str, str | None]]:
-    """(field, value) of every text field of a customer that screening reads."""
-    return [
-        ("name", party.name),
-        *((f"aliases[{i}]", alias) for i, alias in enumerate(party.aliases)),
-        ("country", party.country),
-        ("address", party.address),
-        ("registration_number", party.registration_number),
-        ("hq_country", party.hq_country),
-        ("parent_name", party.parent_name),
-        ("parent_country", party.parent_country),
-        ("ultimate_parent_name", party.ultimate_parent_name),
-        ("ultimate_parent_country", party.ultimate_parent_country),
-        *((f"owners[{i}].name", owner.name) for i, owner in enumerate(party.owners)),
-        *((f"owners[{i}].country", owner.country) for i, owner in enumerate(party.owners)),
-        ("date_of_birth", party.date_of_birth),
-        ("service", party.service),
-    ]
+    """(field, value) of every text field of a customer that screening reads (none when all
+    are ASCII, the common case: nothing to flag)."""
+    values: tuple[str | None, ...] = _party_values(party)
+    if not party.aliases and not party.owners and "".join(filter(None, values)).isascii():
+        return []
+    texts = list(zip(_PARTY_TEXTS, values, strict=True))
+    texts[1:1] = [(f"aliases[{i}]", alias) for i, alias in enumerate(party.aliases)]
+    for i, owner in enumerate(party.owners):
+        texts += [(f"owners[{i}].name", owner.name), (f"owners[{i}].country", owner.country)]
+    return texts
 
 
 def _data_centre_texts(dc: DataCentre) -> list[tuple[str, str | None]]:

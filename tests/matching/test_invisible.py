@@ -135,6 +135,31 @@ def test_invisible_characters_do_not_lower_the_score(
     assert crafted and crafted[0].score == matcher.match(Party("q", plain))[0].score
 
 
+@pytest.mark.parametrize(
+    ("query", "plain"),
+    [
+        ("Нuаwеі", "Huawei"),  # one word mixing Cyrillic look-alikes with Latin u, w
+        ("Ηuawei", "Huawei"),  # Greek Eta
+        ("Ѕugon", "Sugon"),  # Cyrillic Dze
+        ("Sugоn", "Sugon"),  # Cyrillic o
+    ],
+)
+def test_mixed_script_lookalikes_score_as_the_latin_name(
+    matcher: Matcher, query: str, plain: str
+) -> None:
+    # Before: "Нuаwеі" transliterated to "nuawei" and cleared; "Ѕugon" scored 0.80.
+    assert normalize_name(query) == normalize_name(plain)
+    crafted = matcher.match(Party("q", query))
+    assert crafted and crafted[0].score == matcher.match(Party("q", plain))[0].score
+
+
+def test_words_in_one_script_are_still_transliterated() -> None:
+    assert normalize_name("Газпром нефть").text == "gazprom neft"
+    # A Cyrillic word with a stray Latin "o" keeps its Cyrillic reading.
+    assert normalize_name("Газпрoм").text == "gazprom"
+    assert normalize_name("Рома").text == "roma"
+
+
 def test_invisible_characters_in_a_listed_name_are_stripped_at_index_time(
     matcher: Matcher,
 ) -> None:
@@ -189,6 +214,7 @@ def test_both_kinds_in_one_field(ctx: ScreeningContext) -> None:
 
 def test_clean_records_have_an_empty_data_quality(ctx: ScreeningContext) -> None:
     assert screen_party(Party("c-4", "Acme Widgets"), ctx)["data_quality"] == []
+    assert screen_party(Party("c-5", "Газпром нефть", ("華為",)), ctx)["data_quality"] == []
     dc = DataCentre("dc-1", "Frankfurt 1", operator_name="Acme Hosting", country="DE")
     assert screen_data_centre(dc, ctx)["data_quality"] == []
 
