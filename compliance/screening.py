@@ -4,6 +4,9 @@ Pure: no database, no network, no clock (``as_of`` is an argument). A customer's
 names of its owners and parents, are matched against the lists; the facts built from the record
 and those matches (:mod:`compliance.facts`) go through the rules in force on ``as_of``; the
 decision is the strongest rule outcome, and at least ``review`` while any match is unresolved.
+``data_quality`` lists invisible or bidi-control characters found in the record's text fields
+(they are removed before matching, and a name's displayed form is screened too); it never
+raises the decision.
 A data centre is screened the same way under its operator's name, with its accelerators
 classified first (:mod:`compliance.accelerators`).
 """
@@ -12,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from compliance.accelerators import (
@@ -24,6 +29,8 @@ from compliance.accelerators import (
 from compliance.facts import customer_facts, data_centre_facts, hit_record, match_status
 from compliance.matching.engine import ENGINE_VERSION, Matcher
 from compliance.model import EntityType, ListEntry, Match, Party
+from compliance.normalize import invisible_characters, visual_form
+from compliance.normalize.invisible import BIDI_CONTROLS, describe
 from compliance.ownership import OwnershipGraph, listed_share_unknown, owner_links
 from compliance.records import DataCentre
 from compliance.rules.engine import CompiledRuleset, RuleHit, decide
@@ -190,6 +197,77 @@ def _ownership_out(links: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
     ]
 
 
+def data_quality(values: Iterable[tuple[str, str | None]]) -> list[dict[str, str]]:
+    """What is suspicious in a record's text fields, as ``{"code", "field", "detail"}`` items:
+    ``bidi_override`` (explicit bidi embeddings, overrides or isolates, which can make a name
+    display differently from how it is stored) and ``invisible_characters`` (zero-width and
+    other format characters, soft hyphens, BOMs). Both are removed before matching, and a
+    name's displayed form is screened too; the flag never raises the decision by itself."""
+    found: list[dict[str, str]] = []
+    for name, value in values:
+        if not value or value.isascii():
+            continue
+        chars = invisible_characters(value)
+        if not chars:
+            continue
+        bidi = [c for c in chars if c in BIDI_CONTROLS]
+        other = [c for c in chars if c not in BIDI_CONTROLS]
+        if bidi:
+            detail = ", ".join(describe(c) for c in bidi)
+            shown = visual_form(value)
+            if shown is not None:
+                detail += f'; displays as "{shown}" (screened as displayed and as stored)'
+            found.append({"code": "bidi_override", "field": name, "detail": detail})
+        if other:
+            detail = ", ".join(describe(c) for c in other) + " (removed before matching)"
+            found.append({"code": "invisible_characters", "field": name, "detail": detail})
+    return found
+
+
+_PARTY_TEXTS = (
+    "name",
+    "country",
+    "address",
+    "registration_number",
+    "hq_country",
+    "parent_name",
+    "parent_country",
+    "ultimate_parent_name",
+    "ultimate_parent_country",
+    "date_of_birth",
+    "service",
+)
+_party_values = attrgetter(*_PARTY_TEXTS)
+
+
+def _party_texts(party: Party) -> list[tuple[str, str | None]]:
+    """(field, value) of every text field of a customer that screening reads (none when all
+    are ASCII, the common case: nothing to flag)."""
+    values: tuple[str | None, ...] = _party_values(party)
+    if not party.aliases and not party.owners and "".join(filter(None, values)).isascii():
+        return []
+    texts = list(zip(_PARTY_TEXTS, values, strict=True))
+    texts[1:1] = [(f"aliases[{i}]", alias) for i, alias in enumerate(party.aliases)]
+    for i, owner in enumerate(party.owners):
+        texts += [(f"owners[{i}].name", owner.name), (f"owners[{i}].country", owner.country)]
+    return texts
+
+
+def _data_centre_texts(dc: DataCentre) -> list[tuple[str, str | None]]:
+    """(field, value) of every text field of a data centre that screening reads."""
+    return [
+        ("name", dc.name),
+        ("operator_name", dc.operator_name),
+        ("operator_country", dc.operator_country),
+        ("operator_ultimate_parent_name", dc.operator_ultimate_parent_name),
+        ("operator_ultimate_parent_country", dc.operator_ultimate_parent_country),
+        ("country", dc.country),
+        ("city", dc.city),
+        ("accelerator_model", dc.accelerator_model),
+        ("eccn", dc.eccn),
+    ]
+
+
 def _common(ctx: ScreeningContext, sid: str) -> dict[str, Any]:
     return {
         "list_versions": ctx.list_versions,
@@ -220,6 +298,7 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
         "decision": decide(rule_hits, unresolved).value,
         "matches": _matches_out(matches, hits),
         "rule_hits": [h.to_dict() for h in rule_hits],
+        "data_quality": data_quality(_party_texts(party)),
     }
     if links:
         out["ownership"] = _ownership_out(links)
@@ -278,6 +357,7 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
         "matches": _matches_out(matches, hits),
         "rule_hits": [h.to_dict() for h in rule_hits],
         "item": _item_out(item),
+        "data_quality": data_quality(_data_centre_texts(dc)),
     }
     if links:
         out["ownership"] = _ownership_out(links)

@@ -65,8 +65,15 @@ def test_expected_sample_answers(env: Path) -> None:
     rows = {row["record_id"]: row for row in _jsonl(out)}
     with (SAMPLES / "customers_expected.csv").open(encoding="utf-8") as fh:
         expected = list(csv.DictReader(fh))
+    # C053 carries a listed person's exact name with a contradicting birth date and country:
+    # those lower the score but never clear a name that alone reaches review (issue 8, item 7).
+    (kept,) = rows["C053"]["matches"]
+    assert rows["C053"]["decision"] == "review" and kept["status"] == "potential"
+    assert "kept at review" in kept["features"]["review_floor"]["detail"]
     false_pos = [
-        e["id"] for e in expected if e["expected"] == "no_match" and rows[e["id"]]["matches"]
+        e["id"]
+        for e in expected
+        if e["expected"] == "no_match" and e["id"] != "C053" and rows[e["id"]]["matches"]
     ]
     ownership_only = {"C066", "C067"}
     missed = [

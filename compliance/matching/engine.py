@@ -37,7 +37,7 @@ from compliance.model import (
     Match,
     Party,
 )
-from compliance.normalize import NormName, normalize_name
+from compliance.normalize import NormName, normalize_name, visual_form
 
 
 # Largest total bonus the adjustments can add: a name score this far below the threshold
@@ -51,6 +51,42 @@ class _Best:
     name_score: float
     row: int
     query_name: str
+
+
+def query_names(party: Party) -> list[str]:
+    """The names a party is screened under: its name and aliases as stored, each followed by
+    the form it displays as when bidi overrides make that differ (a name stored backwards
+    under U+202E displays, and is read, the right way round)."""
+    names: list[str] = []
+    for name in (party.name, *party.aliases):
+        names.append(name)
+        shown = visual_form(name)
+        if shown is not None:
+            names.append(shown)
+    return list(dict.fromkeys(names))
+
+
+def _review_floor(name_score: float, thresholds: tuple[float, ...]) -> float | None:
+    """The highest review threshold the name score alone (after the weak-alias adjustment)
+    reaches: a customer-supplied attribute that contradicts the entry (country, birth date,
+    entity type, address, a differing identifier) may lower the score, never below it."""
+    return max((t for t in thresholds if name_score >= t), default=None)
+
+
+def _floor_result(
+    found: _Best, total: float, floor: float, adjustments: list[tuple[str, FeatureResult]]
+) -> FeatureResult:
+    against = [r.detail for _, r in adjustments if r.score < 0]
+    return FeatureResult(
+        floor - total,
+        "; ".join(
+            [
+                *against,
+                f"kept at review because the name alone ({found.name_score:.2f}) reaches "
+                f"the threshold ({floor:.2f})",
+            ]
+        ),
+    )
 
 
 class Matcher:
@@ -104,7 +140,7 @@ class Matcher:
         name_floor = floor - max(0.0, w.weak_alias)
         weak = self.index.name_weak
         name_entry = self.index.name_entry
-        for qname in (party.name, *party.aliases):
+        for qname in query_names(party):
             norm = normalize_name(qname, person)
             if norm.is_empty:
                 continue
@@ -143,6 +179,10 @@ class Matcher:
                 adjustments.append(("identifier", id_hits[entry_idx]))
                 total = max(total, id_hits[entry_idx].score)
             total = min(1.0, max(0.0, total))
+            keep = _review_floor(found.name_score, (thr, w.review_threshold))
+            if keep is not None and total < keep:
+                adjustments.append(("review_floor", _floor_result(found, total, keep, adjustments)))
+                total = keep
             if total < thr:
                 continue
             rec = self.index.names[found.row]
@@ -214,7 +254,7 @@ class Matcher:
     def _best_row_for_entry(self, entry: int, party: Party, person: bool) -> _Best:
         rows = np.array(self._rows_by_entry.get(entry, []), dtype=np.int32)
         best = _Best(0.0, int(rows[0]) if len(rows) else 0, party.name)
-        for qname in (party.name, *party.aliases):
+        for qname in query_names(party):
             norm = normalize_name(qname, person)
             if norm.is_empty or not len(rows):
                 continue
@@ -226,7 +266,7 @@ class Matcher:
 
 
 # --------------------------------------------------------------------- loading + caching
-ENGINE_VERSION = "match-1"
+ENGINE_VERSION = "match-2"  # 2: invisible characters stripped, bidi visual form, review floor
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Matching features. Each is a pure function ``(query, entry, weights) -> FeatureResult | None``
 whose docstring is the public explanation; ``None`` means the feature has nothing to say (a
 field is missing on either side). Scores are additive adjustments to the name score, except
-``name`` itself and ``identifier`` (a floor)."""
+``name`` itself and ``identifier`` (a floor). What contradicts the entry lowers the score but
+never takes a strong name match below review (``Matcher.match``, the ``review_floor`` step)."""
 
 from __future__ import annotations
 
@@ -59,8 +60,7 @@ def country(query: Query, entry: ListEntry, w: Weights) -> FeatureResult | None:
         return FeatureResult(w.country_match, f"country {shared} is among the entry's countries")
     return FeatureResult(
         w.country_mismatch,
-        f"party country {', '.join(sorted(mine))} not among the entry's "
-        f"{', '.join(sorted(theirs))}",
+        f"country {', '.join(sorted(mine))} contradicts the listed {', '.join(sorted(theirs))}",
     )
 
 
@@ -73,7 +73,10 @@ def entity_type(query: Query, entry: ListEntry, w: Weights) -> FeatureResult | N
         return None
     if (mine is EntityType.PERSON) == (theirs is EntityType.PERSON):
         return None
-    return FeatureResult(w.type_mismatch, f"party is {mine.value}, entry is {theirs.value}")
+    return FeatureResult(
+        w.type_mismatch,
+        f"entity type {mine.value} contradicts the listed {theirs.value}",
+    )
 
 
 def _years(values: Sequence[str]) -> set[int]:
@@ -100,7 +103,8 @@ def date_of_birth(query: Query, entry: ListEntry, w: Weights) -> FeatureResult |
         return FeatureResult(w.dob_match, f"birth year {min(mine & theirs)} matches")
     return FeatureResult(
         w.dob_mismatch,
-        f"born {query.party.date_of_birth}; entry gives {'; '.join(entry.dates_of_birth)}",
+        f"date of birth {query.party.date_of_birth} contradicts the listed "
+        f"{', '.join(entry.dates_of_birth)}",
     )
 
 
@@ -117,6 +121,27 @@ def identifier(query: Query, entry: ListEntry, w: Weights) -> FeatureResult | No
         if normalize_identifier(ident.value) == mine:
             return FeatureResult(w.identifier_match, f"{ident.kind} {ident.value} is identical")
     return None
+
+
+def identifier_differs(query: Query, entry: ListEntry, w: Weights) -> FeatureResult | None:
+    """Identifier: the party's registration number differs from every identifier the entry
+    gives: a small penalty. A differing number is not proof of another party (an entry lists
+    some of a party's numbers, of other kinds), so it never clears a strong name match."""
+    reg = query.party.registration_number
+    if not reg or not entry.identifiers:
+        return None
+    mine = normalize_identifier(reg)
+    if len(mine) < 5:
+        return None
+    theirs = [normalize_identifier(ident.value) for ident in entry.identifiers]
+    if mine in theirs:
+        return None
+    listed = ", ".join(f"{ident.kind} {ident.value}" for ident in entry.identifiers[:5])
+    more = f" and {len(entry.identifiers) - 5} more" if len(entry.identifiers) > 5 else ""
+    return FeatureResult(
+        w.identifier_mismatch,
+        f"registration number {reg} differs from the listed {listed}{more}",
+    )
 
 
 def address(query: Query, entry: ListEntry, w: Weights) -> FeatureResult | None:
@@ -136,4 +161,4 @@ def address(query: Query, entry: ListEntry, w: Weights) -> FeatureResult | None:
 
 
 # Order = order of the explanation. `name` is computed by the scorer itself.
-ADJUSTMENTS = (country, entity_type, date_of_birth, address)
+ADJUSTMENTS = (country, entity_type, date_of_birth, identifier_differs, address)

@@ -64,6 +64,11 @@ class Weights:
     identifier_match: float = 0.95
     # Address tokens shared with the entry's address: up to +0.03.
     address_match: float = 0.03
+    # A registration number that differs from every identifier the entry gives: -0.02. Small:
+    # an entry lists some of a party's numbers, not all, so a difference proves little.
+    identifier_mismatch: float = -0.02
+    # None of these penalties takes a name that alone reaches the review threshold below it:
+    # "Ayman AL ZAWAHRI" (name 0.94) born 1990 against the listed 1951 stays at 0.80.
 
     # Blocking: how many candidate names are scored per query name (after ranking by the
     # rarest shared keys), and keys found in more names than ``max_key_df`` are skipped.

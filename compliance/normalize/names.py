@@ -2,7 +2,9 @@
 
 Steps, in order (each is a pure string transformation):
 
-1. Unicode NFKC and case folding.
+1. Invisible format and bidi-control characters removed ("Hua\\u200bwei" -> "Huawei";
+   :mod:`compliance.normalize.invisible`), then Unicode NFKC and case folding; in a word
+   mixing Latin with Cyrillic/Greek look-alikes ("ZТЕ"), those become the Latin letters.
 2. Person titles and honorifics dropped ("Mr.", "Dr.", "Sheikh"...) by rigour.
 3. "SURNAME, Given" reordered to "Given SURNAME" for persons.
 4. Transliteration to ASCII (:mod:`compliance.normalize.scripts`): Chinese to pinyin words,
@@ -26,13 +28,20 @@ from functools import lru_cache
 
 from rigour.names import remove_person_prefixes
 
+from compliance.normalize.invisible import strip_invisible
 from compliance.normalize.legal_forms import (
     LEGAL_TOKENS,
     is_legal,
     rewrite,
     split_run_together,
 )
-from compliance.normalize.scripts import fold_romanization, is_abjad, rewrite_pinyin, to_ascii
+from compliance.normalize.scripts import (
+    fold_lookalikes,
+    fold_romanization,
+    is_abjad,
+    rewrite_pinyin,
+    to_ascii,
+)
 
 _ABBREV_DOTS = re.compile(r"\b(?:[a-z]\.){2,}")  # s.a. / k.k. / u.s.a.
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -81,7 +90,7 @@ def _reorder_person(text: str) -> str:
 @lru_cache(maxsize=262144)
 def normalize_name(name: str, person: bool = False) -> NormName:
     """Normalize one name. ``person`` enables name-order and honorific handling."""
-    text = unicodedata.normalize("NFKC", name).casefold()
+    text = fold_lookalikes(unicodedata.normalize("NFKC", strip_invisible(name)).casefold())
     abjad = is_abjad(text)
     if person:
         text = _reorder_person(text)

@@ -201,6 +201,42 @@ def _han_to_latin(text: str) -> str:
     return _HAN_CHAR.sub(lambda m: " " + _han_run(m.group(0)) + " ", text)
 
 
+# Cyrillic and Greek letters that look like a Latin one, by their case-folded form (names are
+# case-folded first, so "Н" arrives as "н" and is mapped to the "h" it imitates).
+_LOOKALIKES: dict[str, str] = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "һ": "h",
+    "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ѵ": "v", "ү": "y",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m", "ν": "n",
+    "ο": "o", "ρ": "p", "τ": "t", "υ": "y", "χ": "x",
+}  # fmt: skip
+_LOOKALIKE_TABLE = str.maketrans(_LOOKALIKES)
+_WORD = re.compile(r"\w+")
+_LATIN_LETTER = re.compile(r"[a-z]")
+
+
+def _fold_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word.isascii() or not _LATIN_LETTER.search(word):
+        return word
+    foreign = [c for c in word if c.isalpha() and not c.isascii()]
+    if all(c in _LOOKALIKES for c in foreign):
+        return word.translate(_LOOKALIKE_TABLE)
+    return word
+
+
+def fold_lookalikes(text: str) -> str:
+    """A word that mixes Latin letters with Cyrillic or Greek ones that all look like Latin
+    letters ("Нuаwеі", "ZТЕ") is a spoof: those letters become the Latin ones they imitate.
+    A word in one script, or one holding a letter with no Latin look-alike ("Газпрoм"), is
+    left to transliteration. Input is case-folded."""
+    if text.isascii():
+        return text
+    return _WORD.sub(_fold_word, text)
+
+
 @lru_cache(maxsize=65536)
 def to_ascii(text: str) -> str:
     """Lower-case ASCII rendering of ``text`` (already NFKC-normalised and case-folded)."""
