@@ -101,3 +101,30 @@ class AuditChainError(ComplianceError):
     """The audit log's hash chain does not verify: a row was altered, removed or inserted."""
 
     code = "audit_chain_broken"
+
+
+class DatabaseLockedError(StoreError):
+    """Another process held the database (or its first-use setup) past the busy timeout."""
+
+    code = "database_locked"
+    http_status = 503
+
+
+class DatabaseUnavailableError(StoreError):
+    """The database could not be reached or failed; the message never holds a password."""
+
+    code = "database_unavailable"
+    http_status = 503
+
+
+class OperatingSystemError(ComplianceError):
+    """A file or system call failed for a reason other than a wrong input path (disk full,
+    I/O error, our own files unreadable)."""
+
+    code = "os_error"
+
+
+class InternalError(ComplianceError):
+    """An error no code path expected (a bug, RecursionError, MemoryError): exit 3."""
+
+    code = "internal"
