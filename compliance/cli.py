@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -89,9 +90,17 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _safe_text(text: object) -> str:
-    """``text`` on one line, printable whatever it holds (lone surrogates, control chars)."""
-    line = " ".join(str(text).split()) if "\n" in str(text) else str(text)
+    """``text`` on one line, printable whatever it holds: line breaks become spaces, control
+    characters (terminal escapes included) ``\\xNN``, lone surrogates ``\\udcNN``."""
+    line = str(text)
+    parts = line.splitlines()
+    if parts != [line]:
+        line = " ".join(part.strip() for part in parts if part.strip())
+    line = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", line)
     return line.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
@@ -209,7 +218,11 @@ def _audit_failure(
         from compliance.store.tables import AuditEvent
 
         settings = _settings()
-        engine = engine_for(settings, busy_timeout=min(settings.db_busy_timeout_seconds, 2.0))
+        engine = engine_for(
+            settings,
+            busy_timeout=min(settings.db_busy_timeout_seconds, 2.0),
+            connect_timeout=min(settings.db_connect_timeout_seconds, 3.0),
+        )
     except Exception:  # best effort
         return
     try:

@@ -32,12 +32,19 @@ class Database:
         self.engine.dispose()
 
 
-def engine_for(settings: Settings, *, busy_timeout: float | None = None) -> Engine:
-    """An engine for ``settings``' database with its busy and connect timeouts."""
+def engine_for(
+    settings: Settings,
+    *,
+    busy_timeout: float | None = None,
+    connect_timeout: float | None = None,
+) -> Engine:
+    """An engine for ``settings``' database with its busy and connect timeouts (or these)."""
     return make_engine(
         settings.effective_database_url,
         busy_timeout=settings.db_busy_timeout_seconds if busy_timeout is None else busy_timeout,
-        connect_timeout=settings.db_connect_timeout_seconds,
+        connect_timeout=(
+            settings.db_connect_timeout_seconds if connect_timeout is None else connect_timeout
+        ),
     )
 
 
