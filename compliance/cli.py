@@ -168,6 +168,8 @@ def _as_error(exc: Exception, kwargs: dict[str, Any]) -> ComplianceError:
         name = exc.filename if exc.filename is not None else ""
         what = f"{os.fsdecode(name)}: " if name != "" else ""
         reason = exc.strerror or str(exc) or type(exc).__name__
+        if isinstance(exc, BrokenPipeError) and not what:
+            reason = "the output was closed early (broken pipe); it is incomplete"
         if _about_argument(exc, kwargs):
             return BadInputError(f"{what}{reason}")
         return OperatingSystemError(f"{what}{reason}")
@@ -204,7 +206,7 @@ def _audit_failure(
     if _caused_by_database(exc):
         return
     try:
-        from sqlalchemy import select
+        from sqlalchemy import select, text
 
         from compliance.store import audit
         from compliance.store.database import engine_for
@@ -234,6 +236,8 @@ def _audit_failure(
         given = _argument_paths(kwargs)
         subject = str(given[0]) if given else command
         with transaction(session_factory(engine)) as session:
+            if engine.dialect.name == "postgresql":  # never wait long behind a running load
+                session.execute(text("SET LOCAL lock_timeout = '3s'"))
             last = session.execute(
                 select(AuditEvent.at, AuditEvent.outcome, AuditEvent.actor)
                 .order_by(AuditEvent.seq.desc())

@@ -1,8 +1,9 @@
 """Engines, sessions and the schema: created by Alembic (``upgrade head``), never ``create_all``.
 
 First use is serialised between processes (:func:`initialisation_lock`): on PostgreSQL by a
-transaction-scoped advisory lock, on SQLite by ``flock`` on a ``<database>.lock`` file beside
-the database. Waits are bounded by the busy timeout (``COMPLIANCE_DB_BUSY_TIMEOUT_SECONDS``).
+transaction-scoped advisory lock, on SQLite by ``flock`` on a ``<database>.init.lock`` file
+beside the database. Waits are bounded by the busy timeout
+(``COMPLIANCE_DB_BUSY_TIMEOUT_SECONDS``).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def initialisation_lock(engine: Engine, timeout: float = DEFAULT_BUSY_TIMEOUT) -
         return
     import fcntl
 
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(f"{path}.init.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         while True:
             try:
