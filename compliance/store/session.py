@@ -122,10 +122,11 @@ def initialisation_lock(engine: Engine, timeout: float = DEFAULT_BUSY_TIMEOUT) -
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _locked(timeout: float, what: str = "it") -> DatabaseLockedError:
+def _locked(timeout: float, what: str = "") -> DatabaseLockedError:
     return DatabaseLockedError(
-        f"database is locked by another process (waited {timeout:g} s for {what}; "
-        "COMPLIANCE_DB_BUSY_TIMEOUT_SECONDS sets the wait)"
+        f"database is locked by another process (waited {timeout:g} s"
+        + (f" for {what}" if what else "")
+        + "; COMPLIANCE_DB_BUSY_TIMEOUT_SECONDS sets the wait)"
     )
 
 
