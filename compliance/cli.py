@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
@@ -14,10 +16,17 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from compliance.errors import BadInputError, ComplianceError
+from compliance.errors import (
+    BadInputError,
+    ComplianceError,
+    InternalError,
+    OperatingSystemError,
+    StoreError,
+)
 from compliance.model import Outcome
 from compliance.settings import Settings, get_settings
 from compliance.store.database import Database, open_database
@@ -57,17 +66,204 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn ComplianceError into a one-line message on stderr and its exit code."""
+    """Every failure of a command becomes a one-line message on stderr and an exit code:
+    2 bad input, 3 operational (database, disk, download, internal error), 130 interrupted;
+    never 1 (a ``--fail-on`` finding) and never a traceback. The failure is also written to
+    the audit log when the database is usable (best effort)."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        started = datetime.now(UTC)
         try:
             return func(*args, **kwargs)
-        except ComplianceError as exc:
-            err.print(f"[bold red]error[/]: {exc.message}", highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # typer.Exit and usage errors carry their own code
+        except KeyboardInterrupt:
+            _print_error("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # the one place every failure is mapped
+            error = _as_error(exc, kwargs)
+            _print_error(error.message)
+            _audit_failure(func.__name__, error, exc, kwargs, started)
+            raise typer.Exit(error.exit_code) from None
 
     return wrapper
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _safe_text(text: object) -> str:
+    """``text`` on one line, printable whatever it holds: line breaks become spaces, control
+    characters (terminal escapes included) ``\\xNN``, lone surrogates ``\\udcNN``."""
+    line = str(text)
+    parts = line.splitlines()
+    if parts != [line]:
+        line = " ".join(part.strip() for part in parts if part.strip())
+    line = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", line)
+    return line.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _print_error(message: str) -> None:
+    line = _safe_text(message)
+    try:
+        err.print(f"[bold red]error[/]: {escape(line)}", highlight=False, soft_wrap=True)
+    except Exception:  # the message must get out even if rich cannot print it
+        sys.stderr.write(f"error: {line}\n")
+
+
+# errno values that say "this path is wrong" rather than "the system failed"
+_PATH_ERRNOS = frozenset(
+    {
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ELOOP,
+        errno.ENAMETOOLONG,
+        errno.EILSEQ,
+        errno.ENXIO,
+    }
+)
+
+
+def _argument_paths(kwargs: dict[str, Any]) -> list[Path]:
+    paths: list[Path] = []
+    for value in kwargs.values():
+        items = value if isinstance(value, list | tuple) else [value]
+        paths.extend(item for item in items if isinstance(item, Path))
+    return paths
+
+
+def _about_argument(exc: OSError, kwargs: dict[str, Any]) -> bool:
+    """Whether ``exc`` is about a path the user gave (or a file under a directory they gave)."""
+    names = [n for n in (exc.filename, exc.filename2) if n is not None]
+    if not names or exc.errno not in _PATH_ERRNOS:
+        return False
+    given = [os.path.abspath(p) for p in _argument_paths(kwargs)]
+    for name in names:
+        path = os.path.abspath(os.fsdecode(name))
+        if any(path == g or path.startswith(g.rstrip(os.sep) + os.sep) for g in given):
+            return True
+    return False
+
+
+def _as_error(exc: Exception, kwargs: dict[str, Any]) -> ComplianceError:
+    """The ComplianceError (and so the exit code) that stands for ``exc``."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, ComplianceError):
+        return exc
+    if isinstance(exc, SQLAlchemyError):
+        from compliance.store.session import database_error
+
+        settings = _settings()
+        return database_error(
+            exc,
+            url=settings.effective_database_url,
+            busy_timeout=settings.db_busy_timeout_seconds,
+        )
+    if isinstance(exc, OSError):
+        name = exc.filename if exc.filename is not None else ""
+        what = f"{os.fsdecode(name)}: " if name != "" else ""
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        if isinstance(exc, BrokenPipeError) and not what:
+            reason = "the output was closed early (broken pipe); it is incomplete"
+        if _about_argument(exc, kwargs):
+            return BadInputError(f"{what}{reason}")
+        return OperatingSystemError(f"{what}{reason}")
+    message = str(exc)
+    if len(message) > 300:
+        message = message[:297] + "..."
+    return InternalError(f"internal error: {type(exc).__name__}: {message}".rstrip(": "))
+
+
+def _caused_by_database(exc: BaseException) -> bool:
+    """Whether the database is what failed (then the failure is not written to it)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 20:
+        if isinstance(current, SQLAlchemyError | StoreError):
+            return True
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return False
+
+
+def _audit_failure(
+    command: str,
+    error: ComplianceError,
+    exc: Exception,
+    kwargs: dict[str, Any],
+    started: datetime,
+) -> None:
+    """Best effort: one ``cli.<command>`` row with outcome ``failed`` in the audit log, unless
+    the database is what failed, the store does not exist yet, or the service already wrote
+    a failure row during this command. Never raises."""
+    if _caused_by_database(exc):
+        return
+    try:
+        from sqlalchemy import select, text
+
+        from compliance.store import audit
+        from compliance.store.database import engine_for
+        from compliance.store.session import (
+            current_revision,
+            head_revision,
+            session_factory,
+            sqlite_path,
+            transaction,
+        )
+        from compliance.store.tables import AuditEvent
+
+        settings = _settings()
+        engine = engine_for(
+            settings,
+            busy_timeout=min(settings.db_busy_timeout_seconds, 2.0),
+            connect_timeout=min(settings.db_connect_timeout_seconds, 3.0),
+        )
+    except Exception:  # best effort
+        return
+    try:
+        db_file = sqlite_path(engine)
+        if engine.dialect.name == "sqlite" and (db_file is None or not db_file.is_file()):
+            return
+        if current_revision(engine) != head_revision():
+            return
+        given = _argument_paths(kwargs)
+        subject = str(given[0]) if given else command
+        with transaction(session_factory(engine)) as session:
+            if engine.dialect.name == "postgresql":  # never wait long behind a running load
+                session.execute(text("SET LOCAL lock_timeout = '3s'"))
+            last = session.execute(
+                select(AuditEvent.at, AuditEvent.outcome, AuditEvent.actor)
+                .order_by(AuditEvent.seq.desc())
+                .limit(1)
+            ).first()
+            if last is not None and last.outcome == "failed" and last.actor == settings.actor:
+                at = last.at if last.at.tzinfo else last.at.replace(tzinfo=UTC)
+                if at >= started:
+                    return  # the service recorded this failure itself
+            audit.append(
+                session,
+                actor=settings.actor,
+                action=f"cli.{command.replace('_', '-')}",
+                subject=_safe_text(subject),
+                outcome="failed",
+                details={
+                    "exit_code": error.exit_code,
+                    "error": error.code,
+                    "type": type(exc).__name__,
+                    "detail": _safe_text(error.message),
+                },
+            )
+    except Exception:  # noqa: S110 - best effort: the failure is already reported
+        pass
+    finally:
+        engine.dispose()
 
 
 def _settings() -> Settings:
@@ -538,10 +734,19 @@ def screen(
         f"{summary.errors} rejected rows" + (f"; wrote {out_file}" if out_file else ""),
         highlight=False,
     )
+    # Exit precedence: 3 operational (raised above) > 1 finding > 2 rejected rows > 0.
+    if fail_on is not None:
+        floor = Outcome(fail_on.value).rank
+        found = sum(n for d, n in summary.decisions.items() if Outcome(d).rank >= floor)
+        if found:
+            err.print(
+                f"--fail-on {fail_on.value}: {found} records at or above {fail_on.value}"
+                + (f" (and {summary.errors} rejected rows)" if summary.errors else ""),
+                highlight=False,
+            )
+            raise typer.Exit(1)
     if summary.errors:
         raise typer.Exit(2)
-    if fail_on is not None and summary.worst().rank >= Outcome(fail_on.value).rank:
-        raise typer.Exit(1)
 
 
 def _ownership_graph(path: Path) -> OwnershipGraph:
@@ -849,10 +1054,12 @@ def audit_tail(n: Annotated[int, typer.Option("-n")] = 20, as_json: JsonOpt = Fa
 @handle_errors
 def db_upgrade() -> None:
     """Bring the schema to the newest revision (also done automatically on first use)."""
-    from compliance.store.session import ensure_schema, head_revision, make_engine
+    from compliance.store.database import engine_for
+    from compliance.store.session import ensure_schema, head_revision
 
-    engine = make_engine(_settings().effective_database_url)
-    ran = ensure_schema(engine)
+    settings = _settings()
+    engine = engine_for(settings)
+    ran = ensure_schema(engine, lock_timeout=settings.db_busy_timeout_seconds)
     out.print(f"schema at {head_revision()}" + (" (upgraded)" if ran else " (already current)"))
 
 
@@ -860,11 +1067,21 @@ def db_upgrade() -> None:
 @handle_errors
 def db_current() -> None:
     """Print the database URL (password hidden) and its schema revision."""
-    from compliance.store.session import current_revision, make_engine
+    from compliance.store.database import engine_for
+    from compliance.store.session import current_revision
 
-    engine = make_engine(_settings().effective_database_url)
+    engine = engine_for(_settings())
     out.print(f"{engine.url.render_as_string(hide_password=True)}: {current_revision(engine)}")
 
 
 def main() -> None:
-    app()
+    """The console entry point. A failure outside any command (start-up, argument handling)
+    is mapped like one inside: exit 3 with a one-line message, never a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # last resort; commands map their own failures
+        _print_error(_as_error(exc, {}).message)
+        sys.exit(_as_error(exc, {}).exit_code)

@@ -131,3 +131,30 @@ class ListIntegrityError(ComplianceError):
     code = "list_integrity"
     http_status = 500
     exit_code = 3
+
+
+class DatabaseLockedError(StoreError):
+    """Another process held the database (or its first-use setup) past the busy timeout."""
+
+    code = "database_locked"
+    http_status = 503
+
+
+class DatabaseUnavailableError(StoreError):
+    """The database could not be reached or failed; the message never holds a password."""
+
+    code = "database_unavailable"
+    http_status = 503
+
+
+class OperatingSystemError(ComplianceError):
+    """A file or system call failed for a reason other than a wrong input path (disk full,
+    I/O error, our own files unreadable)."""
+
+    code = "os_error"
+
+
+class InternalError(ComplianceError):
+    """An error no code path expected (a bug, RecursionError, MemoryError): exit 3."""
+
+    code = "internal"

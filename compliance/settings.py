@@ -54,6 +54,17 @@ class Settings(BaseSettings):
         description="An operator's rules directory, laid over the shipped rules by file name "
         "(a file of the same name replaces the shipped one; a new name adds a topic).",
     )
+    db_busy_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a command waits for a database (or its first-use setup) that "
+        "another process holds before it gives up with exit 3.",
+    )
+    db_connect_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="PostgreSQL: how long to wait for a connection before exit 3.",
+    )
 
     # List guards (`lists load` and `lists update`): a new version that removes more than this
     # share of the active version's entries (or loses that share of its aliases or addresses)

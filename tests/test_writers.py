@@ -254,6 +254,8 @@ def test_xlsx_control_characters_and_huge_text(tmp_path: Path) -> None:
 
 # -------------------------------------------------------------------- formula injection
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\tfoo", "\r=1+1", "=1+1"]
+# What each payload must become: a quote before every trigger that can start a cell.
+NEUTRALISED = {p: "'" + p for p in PAYLOADS} | {"\r=1+1": "'\r'=1+1"}
 
 
 def injected() -> list[dict[str, Any]]:
@@ -292,7 +294,7 @@ def test_csv_neutralises_formulas(tmp_path: Path) -> None:
     assert len(rows) == len(PAYLOADS)
     for payload, row in zip(PAYLOADS, rows, strict=True):
         for column in TEXT_COLUMNS:
-            assert row[column] == "'" + payload
+            assert row[column] == NEUTRALISED[payload]
         assert row["score"] == "-0.5"  # numbers are not prefixed
     with path.open(encoding="utf-8", newline="") as handle:
         for cells in csv.reader(handle):
@@ -310,7 +312,7 @@ def test_xlsx_neutralises_formulas(tmp_path: Path) -> None:
         for column in TEXT_COLUMNS:
             cell = sheet.cell(row=row_index, column=RESULT_COLUMNS.index(column) + 1)
             # (XML turns a bare CR into LF when the file is read back)
-            assert cell.value == "'" + payload.replace("\r", "\n")
+            assert cell.value == NEUTRALISED[payload].replace("\r", "\n")
             assert cell.data_type == "s"
         score = sheet.cell(row=row_index, column=RESULT_COLUMNS.index("score") + 1)
         assert score.data_type == "n" and score.value == -0.5
@@ -322,12 +324,31 @@ def test_xlsx_neutralises_formulas(tmp_path: Path) -> None:
     assert about["note"] == "'=EVIL()"
 
 
-@pytest.mark.parametrize("value", ["=1", "+1", "-1", "@a", "\tx", "\rx"])
+@pytest.mark.parametrize("value", ["=1", "+1", "-1", "@a", "\tx", "\rx", " =1", "  @a"])
 def test_neutralise_cell_prefixes_triggers(value: str) -> None:
     assert neutralise_cell(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["", "Huawei", " =1", "'=1", "a=b", "1-2", 0.93, -2, 0, None])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Huawei Technologies Co Ltd;=1+1", "Huawei Technologies Co Ltd;'=1+1"),
+        ("a,+1", "a,'+1"),
+        ("a; -1", "a;' -1"),
+        ("a\n@SUM(A1)", "a\n'@SUM(A1)"),
+        ("a\t=1", "a\t'=1"),
+        ("=a;=b", "'=a;'=b"),
+    ],
+)
+def test_neutralise_cell_guards_every_cell_a_reader_may_split_off(
+    value: str, expected: str
+) -> None:
+    assert neutralise_cell(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["", "Huawei", "'=1", "a=b", "1-2", "Co., Ltd.", "a; b", "x;'=1", 0.93, -2, 0, None]
+)
 def test_neutralise_cell_leaves_safe_values(value: object) -> None:
     assert neutralise_cell(value) == value
 
@@ -364,3 +385,106 @@ def test_output_file_has_normal_permissions(tmp_path: Path) -> None:
     path = tmp_path / "perm.csv"
     write_csv(results(), path)
     assert path.stat().st_mode & 0o044  # readable by group/others under a usual umask
+
+
+# ------------------------------------------- issue 8.9: semicolon (list separator) injection
+SPLIT_PAYLOADS = [
+    "Huawei Technologies Co Ltd;=1+1",
+    "Acme;+cmd|' /C calc'!A0",
+    "Acme, -2+3",
+    "Acme;\t=1",
+    'Acme\n=HYPERLINK("http://x","y")',
+    "Acme;@SUM(A1)",
+]
+
+
+def split_injected() -> list[dict[str, Any]]:
+    rows = []
+    for index, payload in enumerate(SPLIT_PAYLOADS):
+        row = injected()[0] | {"record_id": payload, "screening_id": f"s{index}"}
+        row["matches"] = [match(payload, 0.9) | {"program": payload}]
+        row["rule_hits"] = [{"rule_id": payload, "outcome": "review", "reason": payload}]
+        row["data_quality"] = [{"code": "x", "field": payload, "detail": payload}]
+        rows.append(row)
+    return rows
+
+
+def _unsafe(cell: str) -> bool:
+    """A cell a spreadsheet would read as a formula (a number is not one)."""
+    if not cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return False
+    try:
+        float(cell)
+    except ValueError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+def test_csv_no_cell_starts_a_formula_whatever_the_separator(
+    tmp_path: Path, delimiter: str
+) -> None:
+    """Read back as Excel in a ";" locale would (quotes honoured or not): no formula cell."""
+    path = tmp_path / "split.csv"
+    write_csv(split_injected(), path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        cells = [cell for row in csv.reader(handle, delimiter=delimiter) for cell in row]
+    assert cells and not [c for c in cells if _unsafe(c)]
+    # A reader that ignores CSV quoting and splits every line at the separator.
+    text = path.read_text(encoding="utf-8")
+    naive = [piece.lstrip('" ') for line in text.splitlines() for piece in line.split(delimiter)]
+    assert not [c for c in naive if _unsafe(c)]
+    # The default reader still gets the original text back, with the quote marks added.
+    rows = read_csv(path)
+    assert rows[0]["record_id"] == "Huawei Technologies Co Ltd;'=1+1"
+    assert rows[0]["entry_name"] == "Huawei Technologies Co Ltd;'=1+1"
+
+
+def test_csv_quotes_every_text_field(tmp_path: Path) -> None:
+    path = tmp_path / "quoted.csv"
+    write_csv(split_injected()[:1], path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        header, row = list(csv.reader(handle, quoting=csv.QUOTE_NONNUMERIC))[:2]
+    assert header == list(RESULT_COLUMNS)
+    record = dict(zip(RESULT_COLUMNS, row, strict=True))
+    assert record["record_id"] == "Huawei Technologies Co Ltd;'=1+1"
+    assert record["score"] == 0.9 and record["match_rank"] == 1.0  # bare numbers
+
+
+def test_xlsx_split_payloads_are_text(tmp_path: Path) -> None:
+    path = tmp_path / "split.xlsx"
+    write_xlsx(split_injected(), path)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Results"]
+    name = sheet.cell(row=2, column=RESULT_COLUMNS.index("entry_name") + 1)
+    assert name.data_type == "s" and name.value == "Huawei Technologies Co Ltd;'=1+1"
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert not _unsafe(cell.value), (cell.coordinate, cell.value)
+
+
+# --------------------------------------------------------------------------- data_quality
+def test_data_quality_is_one_column(tmp_path: Path) -> None:
+    flagged = results()[:2]
+    flagged[0] = flagged[0] | {
+        "data_quality": [
+            {"code": "invisible_characters", "field": "name", "detail": "U+202E removed"},
+            {"code": "missing_field", "field": "country", "detail": "no country"},
+        ]
+    }
+    flagged[1] = flagged[1] | {"data_quality": []}
+    path = tmp_path / "dq.csv"
+    write_csv([*flagged, results()[2]], path)  # the error row has no data_quality key at all
+    rows = read_csv(path)
+    expected = "invisible_characters (name); missing_field (country)"
+    assert [r["data_quality"] for r in rows] == [expected, expected, "", ""]
+    xlsx = tmp_path / "dq.xlsx"
+    write_xlsx(flagged, xlsx)
+    sheet = openpyxl.load_workbook(xlsx)["Results"]
+    column = RESULT_COLUMNS.index("data_quality") + 1
+    assert sheet.cell(row=1, column=column).value == "data_quality"
+    assert sheet.cell(row=2, column=column).value == expected
+    assert sheet.cell(row=4, column=column).value is None

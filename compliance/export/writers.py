@@ -12,8 +12,10 @@ a failure part-way never leaves a half-written result file behind.
 
 Flat forms (CSV, the XLSX "Results" sheet) have one row per (record, match), in match order,
 with ``match_rank`` 1, 2, ...; a record without matches has one row with the match columns
-empty. Every text cell goes through :func:`~compliance.export.cells.neutralise_cell`
-(formula-injection defence); numbers (``line``, ``match_rank``, ``score``) stay numbers.
+empty. A result's ``data_quality`` list (absent in older results) becomes one column of
+``code (field)`` items joined with ``"; "``. Every text cell goes through
+:func:`~compliance.export.cells.neutralise_cell` (formula-injection defence); numbers
+(``line``, ``match_rank``, ``score``) stay numbers, and CSV quotes every text field.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "screening_id",
     "list_versions",
     "ruleset_version",
+    "data_quality",
 )
 """The columns of the CSV file and of the XLSX "Results" sheet, in order."""
 
@@ -95,6 +98,7 @@ _WIDTHS: dict[str, float] = {
     "screening_id": 20,
     "list_versions": 40,
     "ruleset_version": 20,
+    "data_quality": 40,
 }
 
 XLSX_MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
@@ -219,6 +223,25 @@ def _rule_reasons(rule_hits: object) -> str:
     return " | ".join(parts)
 
 
+def _data_quality(items: object) -> str | None:
+    """``[{"code": "invisible_characters", "field": "name", ...}, ...]`` as
+    ``"invisible_characters (name); ..."``; empty when the record has none (or no such key)."""
+    if not items:
+        return None
+    if not isinstance(items, list | tuple):
+        return _text(items)
+    parts: list[str] = []
+    for item in items:
+        entry = _as_mapping(item)
+        if not entry:
+            parts.append(str(item))
+            continue
+        code = str(entry.get("code") or "")
+        field = entry.get("field")
+        parts.append(f"{code} ({field})" if field else code)
+    return "; ".join(parts)
+
+
 def _as_mapping(value: object) -> Mapping[str, Any]:
     if isinstance(value, Mapping):
         return value
@@ -248,6 +271,7 @@ def flatten_result(result: Mapping[str, Any]) -> Iterator[list[object]]:
         _text(result.get("screening_id")),
         _dumps(versions, sort_keys=True) if versions else None,
         _text(result.get("ruleset_version")),
+        _data_quality(result.get("data_quality")),
     ]
     matches = result.get("matches") or ()
     if not isinstance(matches, list | tuple) or not matches:
@@ -307,11 +331,11 @@ def write_jsonl(results: Iterable[Mapping[str, Any]], path: Path) -> int:
 
 
 def write_csv(results: Iterable[Mapping[str, Any]], path: Path) -> int:
-    """The flat form as CSV (UTF-8, no BOM, RFC 4180 quoting, header row). Returns the number
-    of records written (a record with several matches spans several rows)."""
+    """The flat form as CSV (UTF-8, no BOM, header row, every text field quoted, numbers bare).
+    Returns the number of records written (a record with several matches spans several rows)."""
     count = 0
     with _atomic(Path(path), "w") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC)
         writer.writerow(RESULT_COLUMNS)
         for result in results:
             for row in flatten_result(result):

@@ -1,7 +1,16 @@
-"""Engines, sessions and the schema: created by Alembic (``upgrade head``), never ``create_all``."""
+"""Engines, sessions and the schema: created by Alembic (``upgrade head``), never ``create_all``.
+
+First use is serialised between processes (:func:`initialisation_lock`): on PostgreSQL by a
+transaction-scoped advisory lock, on SQLite by ``flock`` on a ``<database>.init.lock`` file
+beside the database. Waits are bounded by the busy timeout
+(``COMPLIANCE_DB_BUSY_TIMEOUT_SECONDS``).
+"""
 
 from __future__ import annotations
 
+import math
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,18 +20,36 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from compliance.errors import ConfigurationError
+from compliance.errors import (
+    BadInputError,
+    ComplianceError,
+    ConfigurationError,
+    DatabaseLockedError,
+    DatabaseUnavailableError,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+DEFAULT_BUSY_TIMEOUT = 30.0
+"""Seconds to wait for a database another process holds (the setting's default)."""
+
+_PG_INIT_LOCK_KEY = 0x436F6D7069  # any constant other than the audit log's
+_POLL_SECONDS = 0.05
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine. SQLite gets foreign keys on, WAL and a busy timeout; its directory is
-    created if missing."""
+def make_engine(
+    url: str,
+    *,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    connect_timeout: float | None = None,
+) -> Engine:
+    """Create an engine. SQLite gets foreign keys on, WAL and a busy timeout of
+    ``busy_timeout`` seconds; its directory is created if missing. PostgreSQL gets a connect
+    timeout of ``connect_timeout`` seconds (whole seconds, at least 1) when given."""
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message
@@ -31,7 +58,9 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": busy_timeout}
+    elif parsed.get_backend_name() == "postgresql" and connect_timeout is not None:
+        kwargs["connect_args"] = {"connect_timeout": max(1, math.ceil(connect_timeout))}
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
 
@@ -44,6 +73,93 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     return engine
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The file of a file-backed SQLite database, else None."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+@contextmanager
+def initialisation_lock(engine: Engine, timeout: float = DEFAULT_BUSY_TIMEOUT) -> Iterator[None]:
+    """Hold the store's first-use lock (schema creation, the demo list) for the block.
+
+    Only one process (or thread) at a time holds it; the others wait up to ``timeout``
+    seconds, then :class:`~compliance.errors.DatabaseLockedError`."""
+    deadline = time.monotonic() + timeout
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:  # the lock ends with this transaction, whatever happens
+            lock = text("SELECT pg_try_advisory_xact_lock(:k)")
+            while not conn.scalar(lock, {"k": _PG_INIT_LOCK_KEY}):
+                if time.monotonic() > deadline:
+                    raise _locked(timeout, "its first-use setup")
+                time.sleep(_POLL_SECONDS)
+            yield
+        return
+    path = sqlite_path(engine)
+    if path is None:
+        yield
+        return
+    import fcntl
+
+    fd = os.open(f"{path}.init.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise _locked(timeout, "its first-use setup") from None
+                time.sleep(_POLL_SECONDS)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _locked(timeout: float, what: str = "") -> DatabaseLockedError:
+    return DatabaseLockedError(
+        f"database is locked by another process (waited {timeout:g} s"
+        + (f" for {what}" if what else "")
+        + "; COMPLIANCE_DB_BUSY_TIMEOUT_SECONDS sets the wait)"
+    )
+
+
+def _first_line(message: str, limit: int = 300) -> str:
+    line = next((part.strip() for part in message.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def database_error(
+    exc: SQLAlchemyError, *, url: str | None = None, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+) -> ComplianceError:
+    """A one-line, password-free error for a failure raised by SQLAlchemy or the driver.
+
+    A SQLite lock held past the busy timeout is :class:`DatabaseLockedError`; a value the
+    database refuses (``DataError``) is bad input (exit 2); anything else is
+    :class:`DatabaseUnavailableError` (exit 3). The SQL text and parameters are left out."""
+    raw = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
+    where = ""
+    if url:
+        try:
+            parsed = make_url(url)
+        except Exception:  # an unparsable URL is named by nothing
+            parsed = None
+        if parsed is not None:
+            if parsed.password:
+                raw = raw.replace(str(parsed.password), "***")
+            where = f" ({parsed.render_as_string(hide_password=True)})"
+    detail = _first_line(raw) or type(exc).__name__
+    if "database is locked" in detail or "database table is locked" in detail:
+        return _locked(busy_timeout)
+    if isinstance(exc, DataError):
+        return BadInputError(f"the database refused a value: {detail}")
+    return DatabaseUnavailableError(f"database error{where}: {detail}")
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -84,12 +200,19 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(cfg, revision)
 
 
-def ensure_schema(engine: Engine) -> bool:
-    """Upgrade to head if needed. Returns True when a migration ran."""
+def ensure_schema(engine: Engine, *, lock_timeout: float | None = DEFAULT_BUSY_TIMEOUT) -> bool:
+    """Upgrade to head if needed, under :func:`initialisation_lock` (``lock_timeout`` None:
+    the caller holds it). Returns True when a migration ran."""
     if current_revision(engine) == head_revision():
         return False
-    upgrade(engine)
-    return True
+    if lock_timeout is None:
+        upgrade(engine)
+        return True
+    with initialisation_lock(engine, lock_timeout):
+        if current_revision(engine) == head_revision():
+            return False  # another process migrated while we waited
+        upgrade(engine)
+        return True
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
