@@ -221,8 +221,8 @@ class NameIndex:
 
     # ------------------------------------------------------------------ derived lookups
     # Plain Python lists and dicts derived from the arrays above: per-query work on a few
-    # candidates is faster on these than through numpy calls. Rebuilt after unpickling
-    # rather than stored in the index cache.
+    # candidates is faster on these than through numpy calls. Rebuilt on load (from the
+    # index cache or a pickle) rather than stored.
     _DERIVED = (
         "key_info",
         "row_person",
@@ -252,10 +252,11 @@ class NameIndex:
         self.token_len_list: list[int] = self.token_len.tolist()
         self.skeleton_len_list: list[int] = self.skeleton_len.tolist()
 
+    # Pickling (in-process copies, the cache benchmark's baseline; the on-disk cache is
+    # never a pickle: see to_state) keeps the names as columns too.
     def __getstate__(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in self._DERIVED}
-        # Names as columns: unpickling 50,000 small objects field by field is most of the
-        # cache's load time.
+        # Names as columns: unpickling 50,000 small objects field by field is slow.
         names = state.pop("names")
         state["_name_columns"] = (
             names.columns()

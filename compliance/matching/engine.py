@@ -436,15 +436,13 @@ class _UnsafeCacheError(Exception):
     """The cache directory or key file could be written by someone else: no disk cache."""
 
 
-def _check_private(st: os.stat_result, path: Path, forbidden: int, fix: str) -> None:
+def _check_private(st: os.stat_result, path: Path, forbidden: int, what: str, fix: str) -> None:
     uid = os.geteuid()
     if st.st_uid != uid:
         raise _UnsafeCacheError(f"{path} is owned by uid {st.st_uid}, not by this user (uid {uid})")
     if st.st_mode & forbidden:
         mode = stat.S_IMODE(st.st_mode)
-        raise _UnsafeCacheError(
-            f"{path} is open to group or others (mode {mode:04o}); run: {fix} {path}"
-        )
+        raise _UnsafeCacheError(f"{path} is {what} (mode {mode:04o}); run: {fix} {path}")
 
 
 @contextlib.contextmanager
@@ -489,7 +487,9 @@ class _DiskCache:
         except OSError as exc:
             raise _UnsafeCacheError(f"cannot open {cache_dir}: {exc.strerror}") from exc
         try:
-            _check_private(os.fstat(self.fd), cache_dir, 0o022, "chmod go-w")
+            _check_private(
+                os.fstat(self.fd), cache_dir, 0o022, "writable by group or others", "chmod go-w"
+            )
             self.key = self._secret(cache_dir / _KEY_FILE)
         except BaseException:
             os.close(self.fd)
@@ -510,7 +510,7 @@ class _DiskCache:
                 st = os.fstat(fh.fileno())
                 if not stat.S_ISREG(st.st_mode):
                     raise _UnsafeCacheError(f"{path} is not a regular file")
-                _check_private(st, path, 0o077, "chmod 600")
+                _check_private(st, path, 0o077, "open to group or others", "chmod 600")
                 key = fh.read(_KEY_SIZE + 1)
         except OSError as exc:  # a symlink (ELOOP), no permission, a read-only disk...
             raise _UnsafeCacheError(f"cannot use {path}: {exc.strerror}") from exc
