@@ -452,3 +452,11 @@ def test_a_matcher_with_state_the_format_lacks_is_not_cached(tmp_path: Path, war
     assert "Matcher attributes changed" in warnings_seen.records[0].getMessage()
     manifest = json.loads(engine._canonical(engine._manifest({}, DEFAULT_WEIGHTS)))
     assert manifest["versions"] == {} and manifest["format"] == engine.INDEX_FORMAT
+
+
+def test_an_empty_index_round_trips(tmp_path: Path) -> None:
+    matcher = Matcher.build([])
+    _write(tmp_path, {}, matcher)
+    cached = _read(tmp_path, {})
+    _same_state(matcher, cached)
+    assert cached.match_name("Sugon") == []
