@@ -70,8 +70,9 @@ def _skeleton_key(token: str) -> str:
 
 
 class NameColumns(Sequence[IndexedName]):
-    """The indexed names of an unpickled index, kept as columns: an :class:`IndexedName` is
-    built when a row is read (a match's name, an explanation), not 50,000 of them at load."""
+    """The indexed names of a cached (or unpickled) index, kept as columns: an
+    :class:`IndexedName` is built when a row is read (a match's name, an explanation), not
+    50,000 of them at load."""
 
     __slots__ = ("_abjad", "_entry", "_kind", "_text", "_tokens")
 
@@ -220,8 +221,8 @@ class NameIndex:
 
     # ------------------------------------------------------------------ derived lookups
     # Plain Python lists and dicts derived from the arrays above: per-query work on a few
-    # candidates is faster on these than through numpy calls. Rebuilt after unpickling
-    # rather than stored in the index cache.
+    # candidates is faster on these than through numpy calls. Rebuilt on load (from the
+    # index cache or a pickle) rather than stored.
     _DERIVED = (
         "key_info",
         "row_person",
@@ -251,10 +252,11 @@ class NameIndex:
         self.token_len_list: list[int] = self.token_len.tolist()
         self.skeleton_len_list: list[int] = self.skeleton_len.tolist()
 
+    # Pickling (in-process copies, the cache benchmark's baseline; the on-disk cache is
+    # never a pickle: see to_state) keeps the names as columns too.
     def __getstate__(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in self._DERIVED}
-        # Names as columns: unpickling 50,000 small objects field by field is most of the
-        # cache's load time.
+        # Names as columns: unpickling 50,000 small objects field by field is slow.
         names = state.pop("names")
         state["_name_columns"] = (
             names.columns()
@@ -274,6 +276,126 @@ class NameIndex:
         self.__dict__.update(state)
         self.names = NameColumns(*columns)
         self._prepare()
+
+    # ------------------------------------------------------------------ cached form
+    # What the on-disk index cache holds (compliance.matching.engine): the numeric arrays as
+    # they are, the strings as plain lists. Entries and weights are passed back in by the
+    # loader; the derived lookups are rebuilt. An attribute not named here stops the index
+    # from being cached at all (to_state raises), so a new one cannot go missing on load.
+    _STATE_ARRAYS = (
+        "token_weight",
+        "token_len",
+        "skeleton_len",
+        "token_legal",
+        "name_tokens",
+        "name_len",
+        "row_start",
+        "token_flat",
+        "name_core_count",
+        "joined_len",
+        "name_entry",
+        "name_person",
+        "name_weak",
+        "key_offsets",
+        "key_rows",
+    )
+    _STATE_REBUILT = (
+        "weights",
+        "entries",
+        "names",
+        "size",
+        "vocab",
+        "token_id",
+        "vocab_array",
+        "vocab_skeleton",
+        "_log_n",
+        "row_tokens",
+        "name_joined",
+        "key_names",
+        "max_df",
+    )
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+        """(plain data, numeric arrays): everything but the entries, the weights and what
+        :meth:`from_state` derives. Raises ValueError on an attribute it does not know."""
+        unknown = set(self.__dict__) - {*self._STATE_ARRAYS, *self._STATE_REBUILT, *self._DERIVED}
+        if unknown:
+            raise ValueError(f"NameIndex attributes the cache does not store: {sorted(unknown)}")
+        names = self.names
+        if isinstance(names, NameColumns):
+            _entry, text, kind, tokens, abjad = names.columns()
+        else:
+            text = [r.name for r in names]
+            kind = [r.kind for r in names]
+            tokens = [r.norm.tokens for r in names]
+            abjad = [r.norm.abjad for r in names]
+        plain: dict[str, Any] = {
+            "size": self.size,
+            "log_n": self._log_n,
+            "max_df": self.max_df,
+            "vocab": self.vocab,
+            "vocab_skeleton": self.vocab_skeleton,
+            "key_names": self.key_names,
+            "name_text": text,
+            "name_kind": kind,
+            "name_joined": self.name_joined.tolist(),
+        }
+        arrays = {name: getattr(self, name) for name in self._STATE_ARRAYS}
+        arrays["name_abjad"] = np.array(abjad, dtype=np.bool_)
+        # Each name's tokens in order, repeats kept (row_tokens drops them), as vocab ids.
+        token_id = self.token_id
+        arrays["name_token_count"] = np.array([len(t) for t in tokens], dtype=np.int32)
+        arrays["name_token_ids"] = np.array(
+            [token_id[t] for ts in tokens for t in ts], dtype=np.int32
+        )
+        return plain, arrays
+
+    @classmethod
+    def from_state(
+        cls,
+        entries: list[tuple[str, ListEntry]],
+        weights: Weights,
+        plain: dict[str, Any],
+        arrays: dict[str, npt.NDArray[Any]],
+    ) -> NameIndex:
+        """The index :meth:`to_state` described (same attributes, same values)."""
+        self = cls.__new__(cls)
+        self.weights = weights
+        self.entries = entries
+        size = int(plain["size"])
+        for name in self._STATE_ARRAYS:
+            setattr(self, name, arrays[name])
+        if not len(self.name_entry) == len(plain["name_text"]) == size:
+            raise ValueError("cached index: name columns of different lengths")
+        self.vocab = plain["vocab"]
+        words = [self.vocab[i] for i in arrays["name_token_ids"].tolist()]
+        tokens: list[tuple[str, ...]] = []
+        start = 0
+        for count in arrays["name_token_count"].tolist():
+            tokens.append(tuple(words[start : start + count]))
+            start += count
+        self.names = NameColumns(
+            self.name_entry.tolist(),
+            plain["name_text"],
+            plain["name_kind"],
+            tokens,
+            arrays["name_abjad"].tolist(),
+        )
+        self.size = size
+        self.token_id = {t: i for i, t in enumerate(self.vocab)}
+        self.vocab_array = np.array(self.vocab, dtype=object)
+        self.vocab_skeleton = plain["vocab_skeleton"]
+        self._log_n = float(plain["log_n"])
+        flat = self.token_flat.tolist()
+        self.row_tokens = [
+            tuple(flat[s : s + n])
+            for s, n in zip(self.row_start.tolist(), self.name_len.tolist(), strict=True)
+        ]
+        self.name_joined = np.array(plain["name_joined"], dtype=object)
+        self.key_names = plain["key_names"]
+        self.max_df = int(plain["max_df"])
+        self._prepare()
+        return self
 
     def _weight(self, token: str, df: int, log_n: float) -> float:
         if is_legal(token):

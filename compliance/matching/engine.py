@@ -3,18 +3,24 @@ explained :class:`~compliance.model.Match` per list entry that reaches the thres
 
 from __future__ import annotations
 
-import copyreg
+import contextlib
+import gc
 import hashlib
+import hmac
 import json
+import logging
+import math
 import os
-import pickle
-import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+import secrets
+import stat
+import struct
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session, sessionmaker
 
 from compliance.index import FloatArray, IntArray, NameIndex
@@ -30,11 +36,13 @@ from compliance.matching.weights import DEFAULT_WEIGHTS, Weights
 from compliance.model import (
     Address,
     Alias,
+    AliasKind,
     EntityType,
     FeatureResult,
     Identifier,
     ListEntry,
     Match,
+    Outcome,
     Party,
 )
 from compliance.normalize import NormName, normalize_name, visual_form
@@ -268,48 +276,363 @@ class Matcher:
 # --------------------------------------------------------------------- loading + caching
 ENGINE_VERSION = "match-2"  # 2: invisible characters stripped, bidi visual form, review floor
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class LoadedMatcher:
     matcher: Matcher
     list_versions: dict[str, str]  # source -> content sha256 of its active version
     from_cache: bool
+    # Why the on-disk cache was not used at all (an unsafe directory or key file), else None.
+    cache_warning: str | None = None
 
 
-# The layout of the cached index: bumped when what is pickled changes shape, so an older
-# cache file is never read as a newer one (the scores do not change: ENGINE_VERSION does not).
-INDEX_FORMAT = 2
+# The cache file holds no code: MAGIC, an HMAC-SHA256 tag, then the authenticated body: the
+# header's length, a JSON header (the manifest, the index's and entries' plain data, where
+# each array lies) and the arrays' raw bytes. Nothing is decoded before the tag checks out
+# under the installation's secret, and nothing is used unless the manifest in the body is
+# the one expected (engine, format, entry fields, list version hashes, weights). Bump
+# INDEX_FORMAT when the layout changes.
+INDEX_FORMAT = 3
+_MAGIC = b"compliance-index\n"
+_TAG_SIZE = 32
+_KEY_FILE = "index.key"
+_KEY_SIZE = 32
+_SUFFIX = ".idx"
+_DTYPES = frozenset({"<i4", "<i8", "<f8", "|b1"})
+_ENTRY_CLASSES: tuple[type[Any], ...] = (ListEntry, Alias, Address, Identifier)
+# The nested values are written as these fields, in this order.
+_NESTED_FIELDS = {
+    "Alias": ["name", "kind"],
+    "Address": ["text", "country"],
+    "Identifier": ["kind", "value", "country"],
+}
+_MATCHER_STATE = frozenset({"index", "weights", "identifiers", "_rows_by_entry", "_entry_hashes"})
 
-# List entries are pickled as their field values and rebuilt through the constructor:
-# about twice as fast to load as the default dataclass state. The field names are part of
-# the cache key, so a cache written before a field changed is not read.
-_PICKLED_AS_FIELDS: tuple[type[Any], ...] = (ListEntry, Alias, Address, Identifier)
+
+def _manifest(versions: dict[str, str], weights: Weights) -> dict[str, Any]:
+    return {
+        "engine": ENGINE_VERSION,
+        "format": INDEX_FORMAT,
+        "fields": {c.__name__: [f.name for f in fields(c)] for c in _ENTRY_CLASSES},
+        "versions": versions,
+        "weights": asdict(weights),
+    }
 
 
-def _as_fields(obj: Any) -> tuple[type[Any], tuple[Any, ...]]:
-    return type(obj), tuple([getattr(obj, f.name) for f in fields(obj)])
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def _cache_key(versions: dict[str, str], weights: Weights) -> str:
-    payload = json.dumps(
-        {
-            "engine": ENGINE_VERSION,
-            "format": INDEX_FORMAT,
-            "fields": {c.__name__: [f.name for f in fields(c)] for c in _PICKLED_AS_FIELDS},
-            "versions": versions,
-            "weights": repr(weights),
-        },
-        sort_keys=True,
+    return hashlib.sha256(_canonical(_manifest(versions, weights)).encode()).hexdigest()[:32]
+
+
+# -- list entries as plain columns, one codec per field type (ListEntry's annotations)
+_ENTITY_TYPES = {m.value: m for m in EntityType}
+_ALIAS_KINDS = {m.value: m for m in AliasKind}
+_OUTCOMES = {m.value: m for m in Outcome}
+_Codec = tuple[Callable[[Any], Any], Callable[[list[Any]], list[Any]]]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_CODECS: dict[str, _Codec] = {
+    "str": (_same, _same),
+    "str | None": (_same, _same),
+    "EntityType": (lambda v: v.value, lambda col: list(map(_ENTITY_TYPES.__getitem__, col))),
+    "Outcome | None": (
+        lambda v: None if v is None else v.value,
+        lambda col: [None if x is None else _OUTCOMES[x] for x in col],
+    ),
+    "tuple[str, ...]": (list, lambda col: list(map(tuple, col))),
+    "tuple[tuple[str, str], ...]": (
+        lambda v: [list(p) for p in v],
+        lambda col: [tuple(map(tuple, x)) for x in col],
+    ),
+    "tuple[Alias, ...]": (
+        lambda v: [[a.name, a.kind.value] for a in v],
+        lambda col: [tuple([Alias(n, _ALIAS_KINDS[k]) for n, k in x]) for x in col],
+    ),
+    "tuple[Address, ...]": (
+        lambda v: [[a.text, a.country] for a in v],
+        lambda col: [tuple([Address(t, c) for t, c in x]) for x in col],
+    ),
+    "tuple[Identifier, ...]": (
+        lambda v: [[i.kind, i.value, i.country] for i in v],
+        lambda col: [tuple([Identifier(k, v, c) for k, v, c in x]) for x in col],
+    ),
+}
+
+
+def _entry_codecs() -> list[tuple[str, _Codec]]:
+    """(field, codec) for every ListEntry field; ValueError when a field has no codec."""
+    for cls in (Alias, Address, Identifier):
+        if [f.name for f in fields(cls)] != _NESTED_FIELDS[cls.__name__]:
+            raise ValueError(f"{cls.__name__} changed shape: the index cache cannot store it")
+    found = []
+    for f in fields(ListEntry):
+        codec = _CODECS.get(str(f.type))
+        if codec is None:
+            raise ValueError(f"ListEntry.{f.name}: no cache codec for {f.type}")
+        found.append((f.name, codec))
+    return found
+
+
+def _encode_entries(entries: Sequence[tuple[str, ListEntry]]) -> dict[str, Any]:
+    sources = list(dict.fromkeys(source for source, _ in entries))
+    number = {source: i for i, source in enumerate(sources)}
+    columns = {
+        name: [encode(getattr(e, name)) for _, e in entries]
+        for name, (encode, _) in _entry_codecs()
+    }
+    return {"sources": sources, "source": [number[s] for s, _ in entries], "columns": columns}
+
+
+def _decode_entries(data: dict[str, Any]) -> list[tuple[str, ListEntry]]:
+    sources: list[str] = data["sources"]
+    columns = data["columns"]
+    decoded = [decode(columns[name]) for name, (_, decode) in _entry_codecs()]
+    built = list(map(ListEntry, *decoded)) if decoded else []
+    return list(zip([sources[i] for i in data["source"]], built, strict=True))
+
+
+# -- the file
+def _dump(matcher: Matcher, manifest: dict[str, Any], key: bytes) -> bytes:
+    """The cache file's bytes. ValueError when the matcher holds state the format lacks."""
+    if set(vars(matcher)) != _MATCHER_STATE:
+        raise ValueError(f"Matcher attributes changed: {sorted(vars(matcher))}")
+    plain, arrays = matcher.index.to_state()
+    places: list[list[Any]] = []
+    chunks: list[bytes] = []
+    offset = 0
+    for name, array in arrays.items():
+        raw = np.ascontiguousarray(array)
+        if raw.dtype.str not in _DTYPES:
+            raise ValueError(f"index array {name}: dtype {raw.dtype.str} is not cached")
+        chunks.append(raw.tobytes())
+        places.append([name, raw.dtype.str, list(raw.shape), offset, raw.nbytes])
+        offset += raw.nbytes
+    header = {
+        "manifest": manifest,
+        "index": plain,
+        "entries": _encode_entries(matcher.index.entries),
+        "identifiers": matcher.identifiers,
+        "arrays": places,
+    }
+    # ASCII JSON: a lone surrogate in a list entry's text survives the round trip.
+    head = json.dumps(header, ensure_ascii=True, allow_nan=False).encode("ascii")
+    body = b"".join([struct.pack("<Q", len(head)), head, *chunks])
+    return _MAGIC + hmac.digest(key, body, "sha256") + body
+
+
+def _parse(data: bytes, manifest: str, key: bytes, weights: Weights) -> Matcher:
+    """The Matcher in a cache file. ValueError (or another Exception) when it is not exactly
+    an authentic file for ``manifest``: then it is not used."""
+    start = len(_MAGIC) + _TAG_SIZE
+    if len(data) < start + 8 or not data.startswith(_MAGIC):
+        raise ValueError("not an index cache file")
+    body = memoryview(data)[start:]
+    if not hmac.compare_digest(data[len(_MAGIC) : start], hmac.digest(key, body, "sha256")):
+        raise ValueError("bad MAC")
+    (head_len,) = struct.unpack_from("<Q", body)
+    header = json.loads(bytes(body[8 : 8 + head_len]))
+    if _canonical(header["manifest"]) != manifest:
+        raise ValueError("built for other list versions, weights or engine")
+    base = 8 + head_len
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    for name, dtype, shape, offset, nbytes in header["arrays"]:
+        if dtype not in _DTYPES or base + offset + nbytes > len(body):
+            raise ValueError(f"array {name} out of place")
+        kind = np.dtype(dtype)
+        count = math.prod(shape)
+        if count * kind.itemsize != nbytes:
+            raise ValueError(f"array {name}: size and shape disagree")
+        flat = np.frombuffer(body, dtype=kind, count=count, offset=base + offset)
+        arrays[name] = flat.reshape(shape).copy()
+    index = NameIndex.from_state(
+        _decode_entries(header["entries"]), weights, header["index"], arrays
     )
-    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+    matcher = Matcher.__new__(Matcher)
+    matcher.index = index
+    matcher.weights = index.weights
+    matcher.identifiers = header["identifiers"]
+    rows_by_entry: dict[int, list[int]] = {}
+    for row, entry in enumerate(index.name_entry.tolist()):
+        rows_by_entry.setdefault(entry, []).append(row)
+    matcher._rows_by_entry = rows_by_entry
+    matcher._entry_hashes = {}
+    return matcher
 
 
-def _dump(matcher: Matcher, fh: IO[bytes]) -> None:
-    pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
-    table: dict[type[Any], Any] = dict(copyreg.dispatch_table)
-    table.update(dict.fromkeys(_PICKLED_AS_FIELDS, _as_fields))
-    pickler.dispatch_table = table
-    pickler.dump(matcher)
+# -- the directory and the installation's secret
+_DIR_FD_CALLS = {os.open, os.rename, os.link, os.unlink}
+
+
+class _UnsafeCacheError(Exception):
+    """The cache directory or key file could be written by someone else: no disk cache."""
+
+
+def _check_private(st: os.stat_result, path: Path, forbidden: int, what: str, fix: str) -> None:
+    uid = os.geteuid()
+    if st.st_uid != uid:
+        raise _UnsafeCacheError(f"{path} is owned by uid {st.st_uid}, not by this user (uid {uid})")
+    if st.st_mode & forbidden:
+        mode = stat.S_IMODE(st.st_mode)
+        raise _UnsafeCacheError(f"{path} is {what} (mode {mode:04o}); run: {fix} {path}")
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Hundreds of thousands of small objects made at once, none of them garbage: the cyclic
+    collector's passes over them midway only cost time (most of a load's, measured)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("%s", message)
+
+
+class _DiskCache:
+    """One open, checked cache directory: its descriptor, the secret and this file's name.
+    Every file is opened relative to the checked descriptor, never by path again."""
+
+    def __init__(self, cache_dir: Path, versions: dict[str, str], weights: Weights) -> None:
+        if not hasattr(os, "geteuid") or not os.supports_dir_fd.issuperset(_DIR_FD_CALLS):
+            raise _UnsafeCacheError(
+                "this platform cannot open files relative to a checked directory"
+            )
+        try:
+            cache_dir.mkdir(mode=0o700, parents=True)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise _UnsafeCacheError(f"cannot create {cache_dir}: {exc.strerror}") from exc
+        try:
+            self.fd = os.open(cache_dir, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            raise _UnsafeCacheError(f"cannot open {cache_dir}: {exc.strerror}") from exc
+        try:
+            _check_private(
+                os.fstat(self.fd), cache_dir, 0o022, "writable by group or others", "chmod go-w"
+            )
+            self.key = self._secret(cache_dir / _KEY_FILE)
+        except BaseException:
+            os.close(self.fd)
+            raise
+        self.manifest = _manifest(versions, weights)
+        self.name = f"index-{_cache_key(versions, weights)}{_SUFFIX}"
+
+    def _secret(self, path: Path) -> bytes:
+        """The installation's secret: created once (0600, exclusively), then only read."""
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+        try:
+            try:
+                fd = os.open(_KEY_FILE, flags, dir_fd=self.fd)
+            except FileNotFoundError:
+                self._create_secret()
+                fd = os.open(_KEY_FILE, flags, dir_fd=self.fd)
+            with os.fdopen(fd, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    raise _UnsafeCacheError(f"{path} is not a regular file")
+                _check_private(st, path, 0o077, "open to group or others", "chmod 600")
+                key = fh.read(_KEY_SIZE + 1)
+        except OSError as exc:  # a symlink (ELOOP), no permission, a read-only disk...
+            raise _UnsafeCacheError(f"cannot use {path}: {exc.strerror}") from exc
+        if len(key) != _KEY_SIZE:
+            raise _UnsafeCacheError(
+                f"{path} is not a {_KEY_SIZE}-byte key; remove it to make a new one"
+            )
+        return key
+
+    def _create_secret(self) -> None:
+        # Written whole under a private name, then linked into place: a reader never sees a
+        # partial key, and of two processes racing the first link wins.
+        tmp = f".{_KEY_FILE}-{secrets.token_hex(8)}"
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=self.fd
+        )
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(_KEY_SIZE))
+                fh.flush()
+                os.fsync(fh.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, _KEY_FILE, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+        finally:
+            os.unlink(tmp, dir_fd=self.fd)
+
+    def read(self, weights: Weights) -> Matcher | None:
+        """The cached Matcher, or None (absent, damaged, forged or for other versions)."""
+        try:
+            fd = os.open(self.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=self.fd)
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    return None
+                data = fh.read()
+        except OSError:
+            return None
+        try:
+            with _no_gc():
+                return _parse(data, _canonical(self.manifest), self.key, weights)
+        except Exception as exc:  # not this installation's file for these versions: rebuilt
+            log.debug("index cache %s not used: %r", self.name, exc)
+            return None
+
+    def write(self, matcher: Matcher) -> None:
+        """Replace the cache file atomically (a failure leaves no file half-written)."""
+        try:
+            with _no_gc():
+                data = _dump(matcher, self.manifest, self.key)
+        except ValueError as exc:
+            _warn_once(f"index cache not written: {exc}")
+            return
+        tmp = f".index-{secrets.token_hex(8)}.tmp"
+        try:
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=self.fd
+            )
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            # rename(2) replaces the target atomically (os.replace is the same call here)
+            os.rename(tmp, self.name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+            for old in os.listdir(self.fd):  # pickled caches of earlier releases: never read
+                if old.startswith("index-") and old.endswith(".pkl"):
+                    os.unlink(old, dir_fd=self.fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=self.fd)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _open_cache(
+    cache_dir: Path | None, versions: dict[str, str], weights: Weights
+) -> tuple[_DiskCache | None, str | None]:
+    if cache_dir is None:
+        return None, None
+    try:
+        return _DiskCache(cache_dir, versions, weights), None
+    except _UnsafeCacheError as exc:
+        message = f"index cache not used: {exc}"
+        _warn_once(message)
+        return None, message
 
 
 def load_matcher(
@@ -319,34 +642,28 @@ def load_matcher(
 ) -> LoadedMatcher:
     """A Matcher over every active list version. The built index is cached on disk, keyed by
     the active versions' content hashes (and the engine and weights), so it is built once per
-    set of list versions."""
+    set of list versions. The cache is used only from a directory and key file that no other
+    user can write, and a file is used only when its MAC and manifest check out; else the
+    index is built from the database (see the format notes above)."""
     from compliance.store.repository import ListRepository
 
-    with sessions() as session:
-        repo = ListRepository(session)
-        active = [(v.source.name, v) for v in repo.active_versions()]
-        versions = {name: v.content_sha256 for name, v in sorted(active)}
-        cache_file: Path | None = None
-        if cache_dir is not None:
-            cache_file = cache_dir / f"index-{_cache_key(versions, weights)}.pkl"
-            if cache_file.exists():
-                try:
-                    with cache_file.open("rb") as fh:
-                        matcher = pickle.load(fh)  # noqa: S301 - our own cache file, mode 0600
-                    if isinstance(matcher, Matcher):
-                        return LoadedMatcher(matcher, versions, True)
-                except Exception:  # noqa: S110 - a damaged or foreign cache file: rebuild below
-                    pass
-        lists = [(n, repo.verified_entries(v)) for n, v in sorted(active, key=lambda p: p[0])]
-    matcher = Matcher.build(lists, weights)
-    if cache_file is not None:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_file.parent, prefix=".index-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                _dump(matcher, fh)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, cache_file)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-    return LoadedMatcher(matcher, versions, False)
+    cache: _DiskCache | None = None
+    try:
+        with sessions() as session:
+            repo = ListRepository(session)
+            active = [(v.source.name, v) for v in repo.active_versions()]
+            versions = {name: v.content_sha256 for name, v in sorted(active)}
+            cache, warning = _open_cache(cache_dir, versions, weights)
+            if cache is not None and (cached := cache.read(weights)) is not None:
+                return LoadedMatcher(cached, versions, True)
+            lists = [
+                (name, repo.verified_entries(v))
+                for name, v in sorted(active, key=lambda p: p[0])
+            ]
+        matcher = Matcher.build(lists, weights)
+        if cache is not None:
+            cache.write(matcher)
+    finally:
+        if cache is not None:
+            cache.close()
+    return LoadedMatcher(matcher, versions, False, warning)

@@ -4,7 +4,8 @@
   for every candidate, and exactly the candidates reaching the floor;
 * `Matcher.match` through either scorer: the same matches, scores and explanations;
 * blocking's two ways of summing key weights (sort, or a slot per name): the same candidates;
-* the index after pickling (names rebuilt from columns): the same index and answers.
+* the index after the on-disk cache's round trip (names rebuilt from columns), or pickling:
+  the same index and answers.
 
 Queries are many perturbations of every name the lists hold (typos, dropped and reordered
 words, glued words, legal-form swaps, other scripts) plus unrelated names, persons and
@@ -27,6 +28,7 @@ from compliance.lists import parse_files
 from compliance.matching import engine
 from compliance.matching.engine import Matcher
 from compliance.matching.scorer import score_block, score_candidates, score_names
+from compliance.matching.weights import DEFAULT_WEIGHTS
 from compliance.model import Alias, AliasKind, EntityType, ListEntry, Party
 from compliance.normalize import normalize_name
 from tests.matching.test_matching import DEMO, EXTRA
@@ -201,13 +203,19 @@ def test_both_ways_of_summing_key_weights_give_the_same_candidates(
     assert sum(map(len, by_sort)) > 1000
 
 
-def test_pickled_index_is_the_same_index(matcher: Matcher, tmp_path: Path) -> None:
-    path = tmp_path / "index.pkl"
-    with path.open("wb") as fh:
-        engine._dump(matcher, fh)
-    with path.open("rb") as fh:
-        loaded = pickle.load(fh)
+def _cache_round_trip(matcher: Matcher, cache_dir: Path) -> Matcher:
+    disk = engine._DiskCache(cache_dir, {"demo": "sha256:x"}, DEFAULT_WEIGHTS)
+    try:
+        disk.write(matcher)
+        loaded = disk.read(DEFAULT_WEIGHTS)
+    finally:
+        disk.close()
     assert isinstance(loaded, Matcher)
+    return loaded
+
+
+def test_cached_index_is_the_same_index(matcher: Matcher, tmp_path: Path) -> None:
+    loaded = _cache_round_trip(matcher, tmp_path / "cache")
     before, after = matcher.index, loaded.index
     assert len(after.names) == len(before.names) == before.size
     assert list(after.names) == list(before.names)
@@ -218,9 +226,12 @@ def test_pickled_index_is_the_same_index(matcher: Matcher, tmp_path: Path) -> No
     assert after.key_info.keys() == before.key_info.keys()
     parties = [Party(f"q{i}", t) for i, (t, _) in enumerate(queries(matcher, seed=1)[:400])]
     assert _run(loaded, parties, 0.5) == _run(matcher, parties, 0.5)
-    # ... and pickled again after loading (names kept as columns), still the same.
-    again = pickle.loads(pickle.dumps(loaded))
+    # ... and cached again after loading (names kept as columns), still the same; pickled too.
+    again = _cache_round_trip(loaded, tmp_path / "again")
     assert list(again.index.names) == list(before.names)
+    assert _run(again, parties, 0.5) == _run(matcher, parties, 0.5)
+    pickled = pickle.loads(pickle.dumps(loaded))
+    assert list(pickled.index.names) == list(before.names)
 
 
 def test_packed_records_rebuild_the_same_party() -> None:
