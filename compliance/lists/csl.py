@@ -80,6 +80,7 @@ from compliance.lists._common import (
     iso_date,
     iso_day,
     load_json,
+    name_stats,
     repair_c1,
     split_multi,
     strip_embedded,
@@ -835,7 +836,7 @@ def parse(paths: Sequence[Path], *, allow_truncated: bool = False) -> ParsedList
         entries=tuple(entries),
         published=max(published) if published else None,
         problems=problems.as_tuple(),
-        stats=dict(sorted(stats.items())),
+        stats=dict(sorted({**stats, **name_stats(entries)}.items())),
     )
 
 
@@ -856,7 +857,7 @@ def looks_complete(data: bytes) -> bool:
     if stripped[0] in "{[":
         try:
             parsed = json.loads(stripped)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return False
         if isinstance(parsed, dict):
             return isinstance(parsed.get("results"), list)

@@ -42,7 +42,15 @@ from pathlib import Path
 
 from compliance.countries import to_iso2
 from compliance.errors import ListFormatError
-from compliance.lists._common import Problems, clean, iso_date, norm_text, short_hash, unique
+from compliance.lists._common import (
+    Problems,
+    clean,
+    iso_date,
+    name_stats,
+    norm_text,
+    short_hash,
+    unique,
+)
 from compliance.lists.reading import decode_text, read_bytes
 from compliance.model import Address, EntityType, ListEntry, ParsedList
 
@@ -201,7 +209,7 @@ def _header(path: Path, record: list[str], line: int) -> dict[str, int]:
 def _parse_file(
     path: Path, groups: dict[tuple[str, str], _Group], problems: Problems, stats: Counter[str]
 ) -> list[str]:
-    text = decode_text(path, read_bytes(path))
+    text = decode_text(path, read_bytes(path), delimiter="\t")
     records = _records(path, text)
     if not records:
         raise ListFormatError(path, "no header row", line=1)
@@ -357,7 +365,7 @@ def parse(paths: Sequence[Path]) -> ParsedList:
         entries=tuple(entries),
         published=max(updates) if updates else None,
         problems=problems.as_tuple(),
-        stats=dict(sorted(stats.items())),
+        stats=dict(sorted({**stats, **name_stats(entries)}.items())),
     )
 
 

@@ -54,9 +54,11 @@ from compliance.lists._common import (
     clean,
     iso_date,
     load_json,
+    name_stats,
     norm_text,
     short_hash,
     slug,
+    split_names,
     unique,
 )
 from compliance.lists.reading import decode_text, read_bytes
@@ -182,10 +184,14 @@ def _parse_list(
             raw_aliases = []
         if not isinstance(raw_aliases, list):
             raise ListFormatError(path, "expected a list", field=f"{where}.aliases")
-        aliases = build_aliases(
-            name,
-            (Alias(_text(path, f"{where}.aliases[{j}]", a)) for j, a in enumerate(raw_aliases)),
-        )
+        # Names packed into one field ("IRGC Air Force; IRGCAF", "Fuchu Prison; Union Kogyo
+        # Co., Ltd.") give one alias each; a packed primary name is kept as given.
+        packed = split_names(name)
+        candidates: list[Alias] = packed if len(packed) > 1 else []
+        for j, raw_alias in enumerate(raw_aliases):
+            candidates.extend(split_names(_text(path, f"{where}.aliases[{j}]", raw_alias)))
+        aliases = build_aliases(name, candidates)
+        stats["names_unpacked"] += len(candidates) - len(raw_aliases)
         country_text = _text(path, f"{where}.country", item.get("country"))
         country = country_code(country_text)
         if country_text and country is None:
@@ -273,7 +279,7 @@ def parse(paths: Sequence[Path]) -> ParsedList:
         entries=tuple(entries),
         published=max(published) if published else None,
         problems=problems.as_tuple(),
-        stats=dict(sorted(stats.items())),
+        stats=dict(sorted({**stats, **name_stats(entries)}.items())),
     )
 
 

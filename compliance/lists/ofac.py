@@ -63,6 +63,7 @@ from typing import TypeVar
 
 from compliance.countries import to_iso2
 from compliance.errors import ListFormatError
+from compliance.lists._common import name_stats
 from compliance.lists.reading import decode_text, has_eof_marker, read_bytes
 from compliance.model import (
     Address,
@@ -302,8 +303,8 @@ def _records(path: Path, role: Role, problems: _Problems) -> Iterator[tuple[int,
                 "legacy CSV files; it parsed, but may be incomplete",
             )
         )
-    text = decode_text(path, body)
     columns = _COLUMNS[role]
+    text = decode_text(path, body, columns=columns)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     while True:
@@ -734,5 +735,5 @@ def parse(paths: Sequence[Path]) -> ParsedList:
         entries=tuple(entries),
         published=None,
         problems=tuple(problems.items),
-        stats=stats,
+        stats={**stats, **name_stats(entries)},
     )

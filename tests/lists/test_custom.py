@@ -111,7 +111,7 @@ def test_csv_header_case_bom_blank_lines_and_quotes(tmp_path: Path) -> None:
     assert acme.aliases == (Alias("ACME"), Alias("AC", AliasKind.WEAK))
     assert acme.remarks == "multi line; note"
     assert beta.aliases == () and beta.countries == () and beta.entity_type is EntityType.UNKNOWN
-    assert parsed.stats == {"entries": 2, "rows": 2}
+    assert parsed.stats == {"entries": 2, "names": 4, "rows": 2}  # names: 2 primary + 2 aliases
 
 
 def test_duplicate_id_names_both_lines(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ def test_fixture_counts_and_stats(parsed: ParsedList) -> None:
         "entries": 6,
         "fragments_merged": 1,
         "lines": 12,
+        "names": 6 + 9,
         "not_target": 1,
         "skipped:Address": 1,
         "skipped:Ownership": 1,
