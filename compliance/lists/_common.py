@@ -110,6 +110,18 @@ def embedded_aliases(text: str) -> list[Alias]:
     return found
 
 
+_SUCCESSOR = re.compile(
+    r"[;,]?\s+and\s+(?:any|all)\s+(?:of\s+its\s+)?successors?\b.*$", re.IGNORECASE
+)
+
+
+def strip_successor(text: str) -> str:
+    """``X; and any successor, sub-unit, or subsidiary thereof`` -> ``X`` (the ISN's legal
+    qualifier is not part of the name; a query for ``X`` alone must find the entry)."""
+    match = _SUCCESSOR.search(text)
+    return clean(text[: match.start()]).rstrip(" ,;") if match and match.start() > 0 else text
+
+
 def strip_embedded(text: str) -> str:
     """``X, f.k.a., Y`` -> ``X`` (only the trailing inline form; parentheses are kept)."""
     match = re.search(r",\s*[af]\.k\.a\.,?\s*.+$", text, re.IGNORECASE)

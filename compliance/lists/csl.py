@@ -84,6 +84,7 @@ from compliance.lists._common import (
     repair_c1,
     split_multi,
     strip_embedded,
+    strip_successor,
     unique,
 )
 from compliance.lists.reading import decode_text, read_bytes
@@ -380,6 +381,10 @@ def _to_entry(row: _Row, problems: Problems, stats: Counter[str]) -> ListEntry:
     found = embedded_aliases(name)
     candidates.extend(found)
     derived += len(found)
+    base = strip_successor(head)
+    if base != head:
+        candidates.append(Alias(base))
+        derived += 1
     for raw in row.alt_names:
         text = fix(raw)
         if bis:

@@ -29,7 +29,9 @@ def read_bytes(path: Path) -> bytes:
     if not data.strip(b" \t\r\n" + _SUB):
         raise ListFormatError(path, "file is empty")
     nul = data.find(b"\x00")
-    if nul >= 0:
+    # Many NULs, or one near the start: a binary or UTF-16 file. A stray NUL inside a text
+    # file is left to decode_text, which names its line and field.
+    if nul >= 0 and (nul < 512 or data.count(b"\x00") * 100 > len(data)):
         line = data.count(b"\n", 0, nul) + 1
         raise ListFormatError(
             path, f"binary content (NUL byte at offset {nul}); not a text list file", line=line
