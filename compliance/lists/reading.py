@@ -29,14 +29,27 @@ def read_bytes(path: Path) -> bytes:
     if not data.strip(b" \t\r\n" + _SUB):
         raise ListFormatError(path, "file is empty")
     nul = data.find(b"\x00")
-    # Many NULs, or one near the start: a binary or UTF-16 file. A stray NUL inside a text
-    # file is left to decode_text, which names its line and field.
-    if nul >= 0 and (nul < 512 or data.count(b"\x00") * 100 > len(data)):
+    if nul >= 0 and _looks_binary(data, nul):
         line = data.count(b"\n", 0, nul) + 1
         raise ListFormatError(
             path, f"binary content (NUL byte at offset {nul}); not a text list file", line=line
         )
     return data
+
+
+def _looks_binary(data: bytes, nul: int) -> bool:
+    """A NUL byte in a binary or UTF-16 file, rather than one stray NUL in a text file (which
+    :func:`refuse_controls` reports with its line and field)."""
+    if data.count(b"\x00") * 10 > len(data):
+        return True  # UTF-16/32 text, or mostly binary
+    near = data[max(0, nul - 1) : nul + 2].replace(b"\x00", b"", 1)
+    if any(b < 0x20 and b not in (0x09, 0x0A, 0x0D) for b in near):
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def decode_text(
@@ -89,10 +102,12 @@ def refuse_controls(
         return
     pos = found.start()
     line = text.count("\n", 0, pos) + 1
-    message = (
-        f"control character U+{ord(found.group()):04X} in a text value; "
-        "the file is refused (a list is never altered silently)"
+    what = (
+        "NUL character U+0000 (binary content?)"
+        if found.group() == "\x00"
+        else f"control character U+{ord(found.group()):04X}"
     )
+    message = f"{what} in a text value; the file is refused (a list is never altered silently)"
     field: str | None = None
     if text.lstrip()[:1] not in ("{", "[", "<"):
         field = _column_at(text, pos, delimiter, columns)

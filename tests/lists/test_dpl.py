@@ -251,3 +251,14 @@ def test_address_country_rules() -> None:
     assert dpl.address_country("PRC", "") == "CN"
     assert dpl.address_country("", "") is None
     assert dpl.address_country("", "ONTARIO") is None
+
+
+def test_control_character_is_refused_naming_the_column(tmp_path: Path) -> None:
+    """Issue 8, item 11: a C0 control in a text field is refused, never loaded or altered."""
+    street = ROW_US.split("\t")[1].strip('"')
+    for char in ("\x00", "\x07", "\x1b"):
+        bad = ROW_US.replace(street, street[:5] + char + street[5:], 1)
+        with pytest.raises(ListFormatError) as info:
+            dpl.parse([_write(tmp_path, f"{HEADER}\n{ROW_CN}\n{bad}\n")])
+        assert (info.value.line, info.value.field) == (3, "Street_Address")
+        assert "refused" in str(info.value)

@@ -496,3 +496,16 @@ def test_cons_list_code_from_programs(tmp_path: Path) -> None:
     ]
     assert parsed.entries[0].programs == ("SDGT", "NS-PLC")
     assert [p.kind for p in parsed.problems] == ["unknown_list_code"]
+
+
+def test_control_character_is_refused_naming_the_column(tmp_path: Path) -> None:
+    """Issue 8, item 11: a C0 control in a name is refused (file, line, column), not loaded."""
+    for char in ("\x00", "\x02", "\x1f"):
+        sdn = _write(
+            tmp_path / "sdn.csv",
+            [_sdn_row("1", "GOOD CO"), _sdn_row("2", f"EVIL{char} CO")],
+        )
+        with pytest.raises(ListFormatError) as info:
+            ofac.parse([sdn])
+        assert (info.value.line, info.value.field) == (2, "SDN_Name")
+        assert "refused" in str(info.value)
