@@ -227,7 +227,11 @@ def test_control_character_in_csv_is_refused(tmp_path: Path, char: str) -> None:
 
 @pytest.mark.parametrize("escape", ["\\u0000", "\\u001f", "\\ud800", "\\udc00"])
 def test_control_escape_in_json_is_refused(tmp_path: Path, escape: str) -> None:
-    array = '[\n {"id": "a", "name": "A"},\n {"id": "b", "aliases": ["ok", "B' + escape + '"]}\n]'
+    array = (
+        '[\n {"id": "a", "name": "A"},\n {"id": "b", "name": "B", "aliases": ["ok", "B'
+        + escape
+        + '"]}\n]'
+    )
     err = _error(_write(tmp_path, array, "ctl.json"))
     assert (err.line, err.field) == (3, "aliases[1]")
     lines = '{"id": "a", "name": "A"}\n{"id": "b", "name": "B' + escape + '"}\n'
