@@ -7,6 +7,11 @@ untrusted input. One :class:`ListEntry` per ``INDIVIDUAL`` and per ``ENTITY``:
   (individuals) or ``FIRST_NAME`` (entities); ``NAME_ORIGINAL_SCRIPT`` becomes an ``aka`` alias.
 * ``*_ALIAS``: QUALITY ``Good`` / ``a.k.a.`` -> ``aka``, ``f.k.a.`` -> ``fka``, ``Low`` ->
   ``weak``; an alias with an empty ``ALIAS_NAME`` (the list's placeholder) is skipped.
+* Packed fields are split (``_common.split_names``): an ``ALIAS_NAME`` holding several names
+  (``Husain Salimi; Hosain Salimi; ...``, ``X (A; B)``, ``a) X b) Y``) gives one alias each;
+  the spellings an alias NOTE lists (``(Abu Du'a; Abu Duaa')``) are aliases of its kind too; a
+  packed entity ``FIRST_NAME`` stays the name and each of its names is an alias. Several
+  document numbers or birth years in one element (``;``) give one value each.
 * ``programs`` = (``UN_LIST_TYPE``,), ``list_code`` = ``UN``; ``REFERENCE_NUMBER`` is an
   identifier of kind ``un_reference``; ``INDIVIDUAL_DOCUMENT`` rows are identifiers too
   (kind ``passport`` / ``national_id`` / a slug of the document type; ``ISSUING_COUNTRY`` or
@@ -14,7 +19,9 @@ untrusted input. One :class:`ListEntry` per ``INDIVIDUAL`` and per ``ENTITY``:
 * ``nationalities`` = ISO2 of ``NATIONALITY/VALUE``; ``countries`` = nationalities, then the
   address countries, unique, in that order.
 * ``addresses``: STREET, CITY, STATE_PROVINCE, ZIP_CODE, COUNTRY joined with ", ", then the
-  NOTE in parentheses (a NOTE alone is the whole text: "Believed location - Egypt").
+  NOTE in parentheses (a NOTE alone is the whole text: "Believed location - Egypt"). An
+  enumerated NOTE (``Branch Office 1: i) X; ii) Y``) gives one address per item, and ``;``
+  separates addresses only when every piece has a comma (``X, Pakistan; Phone 123`` is one).
 * ``dates_of_birth``: ``DATE`` -> ``YYYY-MM-DD``; ``YEAR`` -> ``YYYY``; ``FROM_YEAR`` and
   ``TO_YEAR`` -> ``YYYY/YYYY`` (ISO 8601 interval style); TYPE_OF_DATE ``APPROXIMATELY`` does
   not change the value. A ``DATE_OF_BIRTH`` given on an alias is added too.

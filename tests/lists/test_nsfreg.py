@@ -19,10 +19,11 @@ NSFREG = "us_export_control_nsfreg"
 # aliases de-duplicated per entity (case-insensitive) without the primary name; addresses split
 # at "; and ". Packed names (issue 8, item 5: "IRGC Air Force; IRGCAF") are split into one alias
 # each since; that changed four counts: bis_entity_list 5,156 -> 5,190, cbp_wro 35 -> 42,
-# state_debarred_admin 0 -> 2, state_debarred_statutory 156 -> 158.
+# state_debarred_admin 0 -> 2, state_debarred_statutory 156 -> 158. Addresses joined by ";"
+# that each end in a country are split too: bis_entity_list 5,908 -> 5,928, ofac_nscmic 68 -> 75.
 REAL_FILES = [
     ("bis_dpl.json", "DPL", 564, 2, 564),
-    ("bis_entity_list.json", "EL", 3409, 5190, 5908),
+    ("bis_entity_list.json", "EL", 3409, 5190, 5928),
     ("bis_meu.json", "MEU", 70, 3, 70),
     ("cbp_wro.json", "CBP-WRO", 67, 42, 0),
     ("dhs_uflpa.json", "DHS-UFLPA", 148, 94, 0),
@@ -30,7 +31,7 @@ REAL_FILES = [
     ("dow_1286.json", "DOW-1286", 134, 143, 0),
     ("fcc_covered.json", "FCC-COVERED", 15, 0, 0),
     ("ofac_eo14032_annex.json", "OFAC-EO14032", 59, 0, 0),
-    ("ofac_nscmic.json", "CMIC", 68, 149, 68),
+    ("ofac_nscmic.json", "CMIC", 68, 149, 75),
     ("state_debarred_admin.json", "DTC", 8, 2, 0),
     ("state_debarred_statutory.json", "DTC", 779, 158, 0),
     ("state_nonproliferation.json", "ISN", 528, 165, 0),
@@ -337,3 +338,19 @@ def test_deep_nesting_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ListFormatError, match="nested deeper") as info:
         nsfreg.parse([_write(tmp_path, deep)])
     assert info.value.line == 2
+
+
+def test_split_addresses() -> None:
+    assert nsfreg.split_addresses(
+        "No. 99 Taoyuan Road, Hefei, China; 1 Nandahongmen Road, Beijing, China; and "
+        "P.O. Box 1, Dubai, UAE"
+    ) == [
+        "No. 99 Taoyuan Road, Hefei, China",
+        "1 Nandahongmen Road, Beijing, China",
+        "P.O. Box 1, Dubai, UAE",
+    ]
+    # a ";" inside one address, or before a bare country, is not a separator
+    one = "Hamra Street, Saroulla Building, 11th Floor; P.O. Box 113/5647, Beirut, Lebanon"
+    assert nsfreg.split_addresses(one) == [one]
+    bare = "18 Zhangjiang Road, Shanghai, China; Cayman Islands"
+    assert nsfreg.split_addresses(bare) == [bare]
