@@ -407,10 +407,6 @@ def slug(text: str) -> str:
 _NAME_SEP = re.compile(r";(?=[\s\u2014\u2013-]|$)")
 # Enumerated items inside one field: "a) X b) Y", "i) X; ii) Y".
 _ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:[a-h]|i{1,3}|iv|vi{0,3}|ix|x)\)\s+")
-# "X (A; B; C)": the parenthesised tail lists more spellings of X.
-_PACKED_TAIL = re.compile(
-    r"^(?P<head>.*?)\s*\((?P<inner>(?:[^()]|\([^()]*\))*;(?:[^()]|\([^()]*\))*)\)$"
-)
 _ANNOTATION = re.compile(r"\s*\((?:original script|in original script)\)$", re.IGNORECASE)
 _AKA_PREFIX = re.compile(
     r"^(?:(?P<f>f\.?\s?k\.?\s?a\.?|formerly known as)|a\.?\s?k\.?\s?a\.?|also known as)[\s:,]+",
@@ -422,29 +418,37 @@ _CONTINUATION = re.compile(
 )
 
 
+def _packed_tail(piece: str) -> tuple[str, str] | None:
+    """``X (A; B; C)`` -> (``X``, ``A; B; C``): a parenthesised tail holding ``;`` lists more
+    spellings of X. Found by counting parentheses back from the end (linear, no regex)."""
+    if not piece.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(piece) - 1, -1, -1):
+        if piece[i] == ")":
+            depth += 1
+        elif piece[i] == "(":
+            depth -= 1
+            if depth == 0:
+                inner = piece[i + 1 : -1]
+                return (piece[:i].rstrip(), inner) if ";" in inner else None
+    return None
+
+
 def _split_top(text: str, pattern: re.Pattern[str]) -> list[str]:
-    """Split ``text`` at ``pattern`` matches that lie outside parentheses."""
+    """Split ``text`` at ``pattern`` matches that lie outside parentheses (one pass)."""
+    scanner = re.compile(rf"(?P<open>\()|(?P<close>\))|(?P<cut>{pattern.pattern})")
     pieces: list[str] = []
     depth = 0
     start = 0
-    opens = {i for i, ch in enumerate(text) if ch == "("}
-    closes = {i for i, ch in enumerate(text) if ch == ")"}
-    cuts: list[tuple[int, int]] = []
-    for match in pattern.finditer(text):
-        cuts.append((match.start(), match.end()))
-    if not cuts:
-        return [text]
-    depth_at: list[int] = []
-    for i in range(len(text)):
-        if i in opens:
+    for match in scanner.finditer(text):
+        if match.group("open") is not None:
             depth += 1
-        elif i in closes:
+        elif match.group("close") is not None:
             depth = max(0, depth - 1)
-        depth_at.append(depth)
-    for begin, end in cuts:
-        if depth_at[begin] == 0 and begin >= start:
-            pieces.append(text[start:begin])
-            start = end
+        elif depth == 0:
+            pieces.append(text[start : match.start()])
+            start = match.end()
     pieces.append(text[start:])
     return pieces
 
@@ -473,9 +477,9 @@ def split_names(text: str) -> list[Alias]:
                 if piece.casefold() not in ("and", "or"):
                     continued = True
                 continue
-            if (tail := _PACKED_TAIL.match(piece)) is not None:
-                inner = [clean(p) for p in _split_top(tail.group("inner"), _NAME_SEP)]
-                candidates = [tail.group("head"), *inner]
+            if (tail := _packed_tail(piece)) is not None:
+                head, inner = tail
+                candidates = [head, *(clean(p) for p in _split_top(inner, _NAME_SEP))]
             else:
                 candidates = [piece]
             for candidate in candidates:

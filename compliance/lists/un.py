@@ -215,7 +215,7 @@ def _aliases(
     return found
 
 
-_NOTE_GROUP = re.compile(r"\(([^()]*;[^()]*)\)")
+_NOTE_GROUP = re.compile(r"\(([^()]*)\)")
 _NOTE_NAME = re.compile(r"^[^\d,:]{2,60}$")
 
 
@@ -224,7 +224,7 @@ def _note_names(note: str | None) -> list[str]:
     whole NOTE when it is only ``;``-separated short names (no digits, commas or colons)."""
     if not note or ";" not in note:
         return []
-    groups = _NOTE_GROUP.findall(note)
+    groups = [g for g in _NOTE_GROUP.findall(note) if ";" in g]
     texts = groups if groups else [note]
     names: list[str] = []
     for text in texts:

@@ -390,6 +390,7 @@ KINDS_PER_LOADER = {
     "truncated": 6,
     "deep-nesting": 2,
     "huge-field": 1,
+    "huge-packed-name": 1,
 }
 
 
@@ -454,6 +455,12 @@ def _damaged(case: Case, rng: random.Random) -> bytes:
             if name in seed:
                 return _encode(seed.replace(name, big + name, 1))
         return _encode(seed + big)  # pragma: no cover - every seed names one of them
+    if kind == "huge-packed-name":
+        # ~1 MB of what the name splitting parses: ";", "(", ")", enumerators, "a.k.a."
+        packed = "Ab (c; d) e; a) f (g; h b) a.k.a. i; (j; " * 20_000
+        for name in _NAMES:
+            if name in seed:
+                return _encode(seed.replace(name, packed + name, 1))
     raise AssertionError(kind)  # pragma: no cover
 
 
