@@ -461,11 +461,12 @@ def split_names(text: str) -> list[Alias]:
     inner name; ``(original script)`` and ``a.k.a.`` prefixes are dropped. A piece that only
     continues the previous one (``; and ...``, ``; (all of preceding ...)``) is not a name of
     its own, and a one-word piece may be part of a name the ``;`` broke (``Yuliya Leonidovna;
-    Molkova-Polyukh``): the whole text is then kept as well, so nothing is lost.
+    Molkova-Polyukh``): the whole text is then kept as well, so nothing is lost. A field
+    holding one name is returned exactly as given.
     """
     value = clean(text)
     if not value or (";" not in value and ")" not in value):
-        return [Alias(value)] if value else []
+        return [Alias(text)] if value else []
     out: list[Alias] = []
     continued = False
     for part in _split_top(value, _NAME_SEP):
@@ -496,7 +497,9 @@ def split_names(text: str) -> list[Alias]:
         continued = True  # a one-word piece may be a broken-off part of one name
     if continued:
         out.append(Alias(value))
-    return out or [Alias(value)]
+    if not out or (len(out) == 1 and out[0] == Alias(value)):
+        return [Alias(text)]  # one name: returned exactly as given
+    return out
 
 
 def name_stats(entries: Sequence[ListEntry], unpacked: int = 0) -> dict[str, int]:

@@ -210,10 +210,14 @@ def _parse_list(
         # Co., Ltd.") give one alias each; a packed primary name is kept as given.
         packed = split_names(name)
         candidates: list[Alias] = packed if len(packed) > 1 else []
+        unpacked = len(candidates)
         for j, raw_alias in enumerate(raw_aliases):
-            candidates.extend(split_names(_text(path, f"{where}.aliases[{j}]", raw_alias)))
+            pieces = split_names(_text(path, f"{where}.aliases[{j}]", raw_alias))
+            candidates.extend(pieces)
+            unpacked += max(0, len(pieces) - 1)
         aliases = build_aliases(name, candidates)
-        stats["names_unpacked"] += len(candidates) - len(raw_aliases)
+        if unpacked:
+            stats["names_unpacked"] += unpacked
         country_text = _text(path, f"{where}.country", item.get("country"))
         country = country_code(country_text)
         if country_text and country is None:
