@@ -1,5 +1,6 @@
 """Small helpers shared by the list loaders: text cleaning, de-duplication, stable keys,
-date normalisation, problem aggregation and line-aware JSON reading.
+date normalisation, problem aggregation, line-aware JSON reading (refusing nesting deeper than
+:data:`MAX_JSON_DEPTH`, C0 controls and lone surrogates) and splitting packed name fields.
 
 Nothing here knows about one particular list format.
 """
