@@ -234,13 +234,29 @@ def _note_names(note: str | None) -> list[str]:
     return names
 
 
+_OPEN_TAG = re.compile(r"<([A-Za-z_][\w.-]*)[^<>]*>")
+
+
+def _element_at(data: bytes, line: int, column: int) -> str | None:
+    """The element an XML error lies in: the last tag opened on its line before its column
+    (``FIRST_NAME`` for a control character in a name), when there is one."""
+    lines = data.split(b"\n", line)
+    if line < 1 or len(lines) < line:
+        return None
+    text = lines[line - 1][: column + 1].decode("utf-8", errors="replace")
+    tags = _OPEN_TAG.findall(text)
+    return tags[-1] if tags else None
+
+
 def _parse_root(path: Path) -> _Element:
     data = read_bytes(path)
     try:
         root: _Element = SafeET.fromstring(data)
     except StdET.ParseError as exc:
-        line, _column = exc.position
-        raise ListFormatError(path, f"malformed XML: {exc}", line=line) from None
+        line, column = exc.position
+        raise ListFormatError(
+            path, f"malformed XML: {exc}", line=line, field=_element_at(data, line, column)
+        ) from None
     except DefusedXmlException as exc:
         raise ListFormatError(
             path, f"forbidden XML construct ({type(exc).__name__}); refusing to parse"

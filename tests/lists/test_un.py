@@ -362,3 +362,17 @@ def test_duplicate_dataid(tmp_path: Path) -> None:
 def test_one_file_only(tmp_path: Path) -> None:
     with pytest.raises(ListFormatError, match="one XML file"):
         un.parse([tmp_path / "a.xml", tmp_path / "b.xml"])
+
+
+@pytest.mark.parametrize("bad", ["&#0;", "&#x1b;", "\x01", "\x00"])
+def test_control_character_names_line_and_element(tmp_path: Path, bad: str) -> None:
+    """Issue 8, item 11: a C0 control in a name is refused naming the file, line and field."""
+    text = _SMALL.replace(
+        "<FIRST_NAME>ACME  FRONT</FIRST_NAME>", f"<FIRST_NAME>AC{bad}ME</FIRST_NAME>"
+    )
+    path = tmp_path / "un.xml"
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(ListFormatError) as info:
+        un.parse([path])
+    expected_line = text[: text.index("<FIRST_NAME>AC")].count("\n") + 1
+    assert (info.value.line, info.value.field) == (expected_line, "FIRST_NAME")
