@@ -488,12 +488,28 @@ def _alarm(seconds: int) -> Iterator[None]:
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
+def _texts(value: object) -> Iterator[str]:
+    """Every string (keys too) in a JSON-ready value. (``json.dumps`` would escape controls.)"""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
 def _check_parsed(parsed: ParsedList) -> None:
     for entry in parsed.entries:
-        payload = json.dumps(entry.to_dict(), ensure_ascii=False)
-        assert not _BAD.search(payload), f"{entry.key}: a control or surrogate was loaded"
-        payload.encode("utf-8")  # what the store writes
+        for text in _texts(entry.to_dict()):
+            found = _BAD.search(text)
+            assert found is None, f"{entry.key}: {found.group()!r} was loaded in {text[:80]!r}"
+            text.encode("utf-8")  # what the store writes
         assert entry.name.strip(), f"{entry.key}: empty name"
+        json.dumps(entry.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
 def _write_set(case: Case, tmp_path: Path, data: bytes) -> list[Path]:

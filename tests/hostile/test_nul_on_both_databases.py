@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from compliance.errors import ListFormatError
 from compliance.lists.service import ListService
+from compliance.store.database import Database
 from compliance.store.tables import AuditEvent, ListEntryRow, ListVersion
 
 BAD_NAMES = ["Evil\\u0000Corp", "Evil\\u0001Corp", "Evil\\ud800Corp"]
@@ -29,8 +30,8 @@ def _custom_json(tmp_path: Path, name_escape: str) -> Path:
 
 @pytest.mark.parametrize("name_escape", BAD_NAMES)
 def test_refused_the_same_way_on_sqlite_and_postgresql(
-    db, tmp_path: Path, name_escape: str
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, tmp_path: Path, name_escape: str
+) -> None:
     service = ListService(db.sessions, actor="tester")
     path = _custom_json(tmp_path, name_escape)
     with pytest.raises(ListFormatError) as info:
