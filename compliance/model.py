@@ -182,6 +182,11 @@ class ParsedList:
     def address_count(self) -> int:
         return sum(len(e.addresses) for e in self.entries)
 
+    @property
+    def name_count(self) -> int:
+        """Primary names plus aliases: a packed-field bug shows up as a smaller number."""
+        return sum(1 + len(e.aliases) for e in self.entries)
+
 
 # ----------------------------------------------------------------------------- screening
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """Small helpers shared by the list loaders: text cleaning, de-duplication, stable keys,
-date normalisation, problem aggregation and line-aware JSON reading.
+date normalisation, problem aggregation, line-aware JSON reading (refusing nesting deeper than
+:data:`MAX_JSON_DEPTH`, C0 controls and lone surrogates) and splitting packed name fields.
 
 Nothing here knows about one particular list format.
 """
@@ -10,13 +11,13 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from compliance.errors import ListFormatError
-from compliance.model import Alias, AliasKind, LoadProblem
+from compliance.model import Alias, AliasKind, ListEntry, LoadProblem
 
 # Official list files carry long fields (OFAC remarks, CSL ids); the csv module's default
 # limit of 128 KiB per field would turn a truncated file into a misleading "field larger than
@@ -108,6 +109,18 @@ def embedded_aliases(text: str) -> list[Alias]:
             kind = AliasKind.FKA if kind_letter.lower() == "f" else AliasKind.AKA
             found.append(Alias(inner, kind))
     return found
+
+
+_SUCCESSOR = re.compile(
+    r"[;,]?\s+and\s+(?:any|all)\s+(?:of\s+its\s+)?successors?\b.*$", re.IGNORECASE
+)
+
+
+def strip_successor(text: str) -> str:
+    """``X; and any successor, sub-unit, or subsidiary thereof`` -> ``X`` (the ISN's legal
+    qualifier is not part of the name; a query for ``X`` alone must find the entry)."""
+    match = _SUCCESSOR.search(text)
+    return clean(text[: match.start()]).rstrip(" ,;") if match and match.start() > 0 else text
 
 
 def strip_embedded(text: str) -> str:
@@ -208,11 +221,120 @@ def json_error(path: Path, exc: json.JSONDecodeError, what: str = "JSON") -> Lis
     return ListFormatError(path, f"invalid {what}: {exc.msg} (column {exc.colno})", line=exc.lineno)
 
 
+# Deeper than any list format needs; far below the decoder's recursion limit.
+MAX_JSON_DEPTH = 64
+# A C0 control (not tab, LF, CR) or a lone surrogate: JSON escapes can smuggle both into text.
+_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u([0-9a-fA-F]{4})")
+
+
+def _too_deep_line(text: str) -> int | None:
+    """The line where ``text``'s brackets first nest deeper than :data:`MAX_JSON_DEPTH`."""
+    depth = 0
+    for token in _TOKEN.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return line_of(text, token.start())
+        elif mark in "]}":
+            depth -= 1
+    return None
+
+
+def too_deep(path: Path, text: str, line: int | None = None) -> ListFormatError:
+    return ListFormatError(
+        path,
+        f"JSON nested deeper than {MAX_JSON_DEPTH} levels; refusing to parse",
+        line=line if line is not None else _too_deep_line(text),
+    )
+
+
+def _escape_line(text: str, char: str) -> int | None:
+    """The line of the first ``\\uXXXX`` escape in ``text`` that decodes to ``char`` alone."""
+    code = ord(char)
+    for match in _ESCAPE.finditer(text):
+        if int(match.group(1), 16) != code:
+            continue
+        after = text[match.end() : match.end() + 6]
+        if 0xD800 <= code < 0xDC00 and re.match(r"\\u[dD][c-fC-F]", after):
+            continue  # the high half of a valid pair
+        before = text[max(0, match.start() - 6) : match.start()]
+        if 0xDC00 <= code < 0xE000 and re.fullmatch(r"\\u[dD][89abAB][0-9a-fA-F]{2}", before):
+            continue  # the low half of a valid pair
+        return line_of(text, match.start())
+    return None
+
+
+def bad_text_message(char: str) -> str:
+    code = ord(char)
+    what = "a lone surrogate" if 0xD800 <= code < 0xE000 else "control character"
+    return (
+        f"{what} U+{code:04X} in a text value; "
+        "the file is refused (a list is never altered silently)"
+    )
+
+
+def check_json(
+    path: Path, data: Any, *, text: str = "", line: int | None = None, where: str = ""
+) -> None:
+    """Refuse decoded JSON nesting deeper than :data:`MAX_JSON_DEPTH` or holding a C0 control
+    (other than tab, CR, LF) or a lone surrogate in a key or string. Iterative (no recursion).
+
+    ``line`` is the value's line when known, else it is looked up in ``text``; ``where`` is
+    the value's JSON path, named as the field.
+    """
+    stack: list[tuple[Any, str, int]] = [(data, where, 0)]
+    while stack:
+        value, at, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise too_deep(path, text, line)
+        if isinstance(value, str):
+            if bad := _BAD_TEXT.search(value):
+                found = line if line is not None else _escape_line(text, bad.group())
+                raise ListFormatError(
+                    path, bad_text_message(bad.group()), line=found, field=at or None
+                )
+        elif isinstance(value, dict):
+            for key in reversed(list(value)):
+                here = f"{at}.{key}" if at else str(key)
+                if bad := _BAD_TEXT.search(str(key)):
+                    found = line if line is not None else _escape_line(text, bad.group())
+                    raise ListFormatError(
+                        path, bad_text_message(bad.group()), line=found, field=here
+                    )
+                stack.append((value[key], here, depth + 1))
+        elif isinstance(value, list):
+            stack.extend(
+                (item, f"{at}[{i}]", depth + 1) for i, item in reversed(list(enumerate(value)))
+            )
+
+
 def load_json(path: Path, text: str) -> Any:
+    """Decode a whole JSON document and :func:`check_json` it."""
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise json_error(path, exc) from None
+    except RecursionError:
+        raise too_deep(path, text) from None
+    check_json(path, data, text=text)
+    return data
+
+
+def json_line(path: Path, number: int, raw: str, hint: str = "") -> Any:
+    """One line of a JSON-lines file, decoded and checked."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ListFormatError(
+            path, f"invalid JSON: {exc.msg} (column {exc.colno}){hint}", line=number
+        ) from None
+    except RecursionError:
+        raise too_deep(path, raw, number) from None
+    check_json(path, value, line=number)
+    return value
 
 
 _DECODER = json.JSONDecoder()
@@ -242,7 +364,11 @@ def iter_json_array(path: Path, text: str) -> Iterator[tuple[int, Any]]:
             item, pos = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise json_error(path, exc) from None
-        yield line_of(text, start), item
+        except RecursionError:
+            raise too_deep(path, text) from None
+        line = line_of(text, start)
+        check_json(path, item, line=line)
+        yield line, item
         pos = _skip_ws(text, pos)
         if pos >= len(text):
             raise ListFormatError(
@@ -268,14 +394,119 @@ def iter_json_lines(path: Path, text: str) -> Iterator[tuple[int, Any]]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        try:
-            yield number, json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ListFormatError(
-                path, f"invalid JSON: {exc.msg} (column {exc.colno})", line=number
-            ) from None
+        yield number, json_line(path, number, raw)
 
 
 def slug(text: str) -> str:
     """A source-name fragment: lower case, runs of other characters as one ``-``."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "list"
+
+
+# ------------------------------------------------------------------------- packed names
+# A ";" separates names when followed by a space, a dash or the end ("X; Y", "X;—Y", "X;"),
+# never inside a word or quote ("Center 'Zvezdochka;'") or inside parentheses.
+_NAME_SEP = re.compile(r";(?=[\s\u2014\u2013-]|$)")
+# Enumerated items inside one field: "a) X b) Y", "i) X; ii) Y".
+_ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:[a-h]|i{1,3}|iv|vi{0,3}|ix|x)\)\s+")
+_ANNOTATION = re.compile(r"\s*\((?:original script|in original script)\)$", re.IGNORECASE)
+_AKA_PREFIX = re.compile(
+    r"^(?:(?P<f>f\.?\s?k\.?\s?a\.?|formerly known as)|a\.?\s?k\.?\s?a\.?|also known as)[\s:,]+",
+    re.IGNORECASE,
+)
+_CONTINUATION = re.compile(
+    r"^(?:(?:and|or)\b|\(|(?:inc|ltd|llc|co|corp|limited|company|gmbh|plc|s\.?a)\.?$)",
+    re.IGNORECASE,
+)
+
+
+def _packed_tail(piece: str) -> tuple[str, str] | None:
+    """``X (A; B; C)`` -> (``X``, ``A; B; C``): a parenthesised tail holding ``;`` lists more
+    spellings of X. Found by counting parentheses back from the end (linear, no regex)."""
+    if not piece.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(piece) - 1, -1, -1):
+        if piece[i] == ")":
+            depth += 1
+        elif piece[i] == "(":
+            depth -= 1
+            if depth == 0:
+                inner = piece[i + 1 : -1]
+                return (piece[:i].rstrip(), inner) if ";" in inner else None
+    return None
+
+
+def _split_top(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """Split ``text`` at ``pattern`` matches that lie outside parentheses (one pass)."""
+    scanner = re.compile(rf"(?P<open>\()|(?P<close>\))|(?P<cut>{pattern.pattern})")
+    pieces: list[str] = []
+    depth = 0
+    start = 0
+    for match in scanner.finditer(text):
+        if match.group("open") is not None:
+            depth += 1
+        elif match.group("close") is not None:
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            pieces.append(text[start : match.start()])
+            start = match.end()
+    pieces.append(text[start:])
+    return pieces
+
+
+def split_names(text: str) -> list[Alias]:
+    """The names packed into one name field, in order, as AKA unless prefixed ``f.k.a.``.
+
+    Splits at ``;`` outside parentheses and at enumerators (``a) X b) Y``); a parenthesised
+    tail holding ``;`` (``أبو بكر (Abu Bakr; Abu Bakr al-Baghdadi)``) gives the head and each
+    inner name; ``(original script)`` and ``a.k.a.`` prefixes are dropped. A piece that only
+    continues the previous one (``; and ...``, ``; (all of preceding ...)``) is not a name of
+    its own, and a one-word piece may be part of a name the ``;`` broke (``Yuliya Leonidovna;
+    Molkova-Polyukh``): the whole text is then kept as well, so nothing is lost. A field
+    holding one name is returned exactly as given.
+    """
+    value = clean(text)
+    if not value or (";" not in value and ")" not in value):
+        return [Alias(text)] if value else []
+    out: list[Alias] = []
+    continued = False
+    for part in _split_top(value, _NAME_SEP):
+        for piece in _split_top(part, _ENUMERATOR):
+            piece = clean(piece).strip(" ,\u2014\u2013-")
+            if not piece:
+                continue
+            if out and _CONTINUATION.match(piece):
+                if piece.casefold() not in ("and", "or"):
+                    continued = True
+                continue
+            if (tail := _packed_tail(piece)) is not None:
+                head, inner = tail
+                candidates = [head, *(clean(p) for p in _split_top(inner, _NAME_SEP))]
+            else:
+                candidates = [piece]
+            for candidate in candidates:
+                candidate = _ANNOTATION.sub("", clean(candidate))
+                kind = AliasKind.AKA
+                if prefix := _AKA_PREFIX.match(candidate):
+                    kind = AliasKind.FKA if prefix.group("f") else AliasKind.AKA
+                    candidate = candidate[prefix.end() :]
+                if candidate:
+                    out.append(Alias(candidate, kind))
+    parts = [p for p in (clean(q) for q in _split_top(value, _NAME_SEP)) if p]
+    parts = [p for p in parts if not _CONTINUATION.match(p)]
+    if len(parts) > 1 and any(" " not in p for p in parts):
+        continued = True  # a one-word piece may be a broken-off part of one name
+    if continued:
+        out.append(Alias(value))
+    if not out or (len(out) == 1 and out[0] == Alias(value)):
+        return [Alias(text)]  # one name: returned exactly as given
+    return out
+
+
+def name_stats(entries: Sequence[ListEntry], unpacked: int = 0) -> dict[str, int]:
+    """Per-field counters for ``ParsedList.stats``: ``names`` (primary names plus aliases) and
+    ``names_unpacked`` (names gained by splitting packed fields)."""
+    counts = {"names": sum(1 + len(e.aliases) for e in entries)}
+    if unpacked:
+        counts["names_unpacked"] = unpacked
+    return counts

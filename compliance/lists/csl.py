@@ -80,9 +80,11 @@ from compliance.lists._common import (
     iso_date,
     iso_day,
     load_json,
+    name_stats,
     repair_c1,
     split_multi,
     strip_embedded,
+    strip_successor,
     unique,
 )
 from compliance.lists.reading import decode_text, read_bytes
@@ -379,6 +381,10 @@ def _to_entry(row: _Row, problems: Problems, stats: Counter[str]) -> ListEntry:
     found = embedded_aliases(name)
     candidates.extend(found)
     derived += len(found)
+    base = strip_successor(head)
+    if base != head:
+        candidates.append(Alias(base))
+        derived += 1
     for raw in row.alt_names:
         text = fix(raw)
         if bis:
@@ -835,7 +841,7 @@ def parse(paths: Sequence[Path], *, allow_truncated: bool = False) -> ParsedList
         entries=tuple(entries),
         published=max(published) if published else None,
         problems=problems.as_tuple(),
-        stats=dict(sorted(stats.items())),
+        stats=dict(sorted({**stats, **name_stats(entries)}.items())),
     )
 
 
@@ -856,7 +862,7 @@ def looks_complete(data: bytes) -> bool:
     if stripped[0] in "{[":
         try:
             parsed = json.loads(stripped)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return False
         if isinstance(parsed, dict):
             return isinstance(parsed.get("results"), list)

@@ -68,6 +68,8 @@ from compliance.lists._common import (
     build_aliases,
     clean,
     iter_json_array,
+    json_line,
+    name_stats,
     slug,
     split_multi,
     unique,
@@ -207,12 +209,7 @@ def _json_lines(path: Path, text: str) -> Iterator[tuple[int, Any]]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        try:
-            yield number, json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ListFormatError(
-                path, f"invalid JSON: {exc.msg} (column {exc.colno}){hint}", line=number
-            ) from None
+        yield number, json_line(path, number, raw, hint)
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,7 +360,7 @@ def parse(paths: Sequence[Path]) -> ParsedList:
         entries=tuple(entries),
         published=None,
         problems=problems.as_tuple(),
-        stats=dict(sorted(stats.items())),
+        stats=dict(sorted({**stats, **name_stats(entries)}.items())),
     )
 
 

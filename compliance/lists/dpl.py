@@ -23,7 +23,9 @@ removal and an addition).
 Other fields: ``list_code`` ``DPL``; ``start_date``/``end_date`` from the effective and
 expiration dates (ISO; several expiration dates in one group: the latest, with a problem);
 ``federal_register`` the citation; ``remarks`` the ``Action`` of the most recently updated row;
-``extra`` ``standard_order`` and ``last_update``. An address is ``street, city, state, postal
+``extra`` ``standard_order`` and ``last_update``; ``aliases`` only from the name itself
+(``PEARL (A.K.A. NEI-CHIEN CHU) LI`` -> ``NEI-CHIEN CHU``, ``PEARL LI``; a packed ``A; B`` -> ``A``,
+``B``: the file has no alias column). An address is ``street, city, state, postal
 code, country``; its country is the ``Country`` code, else ``US`` when ``State`` is a US state or
 territory abbreviation (the file leaves ``Country`` empty for US addresses; one row has a state
 code, ``NM``, in ``Country``). The entity type is unknown (persons and firms are not told apart).
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,9 +45,20 @@ from pathlib import Path
 
 from compliance.countries import to_iso2
 from compliance.errors import ListFormatError
-from compliance.lists._common import Problems, clean, iso_date, norm_text, short_hash, unique
+from compliance.lists._common import (
+    Problems,
+    build_aliases,
+    clean,
+    embedded_aliases,
+    iso_date,
+    name_stats,
+    norm_text,
+    short_hash,
+    split_names,
+    unique,
+)
 from compliance.lists.reading import decode_text, read_bytes
-from compliance.model import Address, EntityType, ListEntry, ParsedList
+from compliance.model import Address, Alias, EntityType, ListEntry, ParsedList
 
 FORMAT = "dpl"
 LIST_CODE = "DPL"
@@ -201,7 +215,7 @@ def _header(path: Path, record: list[str], line: int) -> dict[str, int]:
 def _parse_file(
     path: Path, groups: dict[tuple[str, str], _Group], problems: Problems, stats: Counter[str]
 ) -> list[str]:
-    text = decode_text(path, read_bytes(path))
+    text = decode_text(path, read_bytes(path), delimiter="\t")
     records = _records(path, text)
     if not records:
         raise ListFormatError(path, "no header row", line=1)
@@ -326,6 +340,7 @@ def _entry(group: _Group, problems: Problems) -> ListEntry:
     return ListEntry(
         key=key,
         name=group.name,
+        aliases=name_aliases(group.name),
         entity_type=EntityType.UNKNOWN,
         list_code=LIST_CODE,
         countries=unique(a.country for a in group.addresses),
@@ -337,6 +352,21 @@ def _entry(group: _Group, problems: Problems) -> ListEntry:
         source_url=SOURCE_URL,
         extra=tuple(extra),
     )
+
+
+_EMBEDDED_AKA = re.compile(r"\s*\((?:a\.?\s?k\.?\s?a|f\.?\s?k\.?\s?a)\.?[^()]*\)", re.IGNORECASE)
+
+
+def name_aliases(name: str) -> tuple[Alias, ...]:
+    """The other names a DPL name holds: ``PEARL (A.K.A. NEI-CHIEN CHU) LI`` gives
+    ``NEI-CHIEN CHU`` and ``PEARL LI``; a packed ``A; B`` gives ``A`` and ``B``."""
+    candidates = embedded_aliases(name)
+    if candidates:
+        candidates.append(Alias(clean(_EMBEDDED_AKA.sub("", name))))
+    packed = split_names(name)
+    if len(packed) > 1:
+        candidates.extend(packed)
+    return build_aliases(name, candidates)
 
 
 def parse(paths: Sequence[Path]) -> ParsedList:
@@ -357,7 +387,7 @@ def parse(paths: Sequence[Path]) -> ParsedList:
         entries=tuple(entries),
         published=max(updates) if updates else None,
         problems=problems.as_tuple(),
-        stats=dict(sorted(stats.items())),
+        stats=dict(sorted({**stats, **name_stats(entries)}.items())),
     )
 
 

@@ -55,6 +55,7 @@ from compliance.lists._common import (
     iso_date,
     iso_day,
     iter_json_lines,
+    name_stats,
     slug,
     unique,
 )
@@ -402,7 +403,7 @@ def parse(paths: Sequence[Path]) -> ParsedList:
         entries=tuple(entries),
         published=max(days) if days else None,
         problems=problems.as_tuple(),
-        stats=dict(sorted(stats.items())),
+        stats=dict(sorted({**stats, **name_stats(entries)}.items())),
     )
 
 

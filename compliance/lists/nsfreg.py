@@ -19,12 +19,14 @@ because the Entity List names one party once per country (``See alternate addres
 
 **Mapping.** ``list_code`` from ``list_id``: ``bis-entity-list`` EL, ``bis-meu`` MEU,
 ``bis-dpl`` DPL, ``ofac-nscmic`` CMIC, ``state-debarred-*`` DTC, ``state-nonproliferation``
-ISN, any other the upper-cased ``list_id`` (``DOW-1260H``...). ``aliases`` (AKA); ``country``
+ISN, any other the upper-cased ``list_id`` (``DOW-1260H``...). ``aliases`` (AKA), a name or
+alias packing several names (``IRGC Air Force; IRGCAF``) giving one alias each; ``country``
 -> ISO via ``to_iso2``, also trying ``North Korea (DPRK)`` without its parentheses and
 ``Crimea Region of Ukraine`` by its tail (``Fishing Vessels``, ``Middle East Region`` and other
 non-countries are ``unknown_country`` problems);
-``address`` is split at ``"; and "``; ``effective_date`` -> ``start_date`` (ISO when it parses,
-else as given); ``federal_register`` as given; ``status`` -> ``extra``.
+``address`` is split at ``"; and "`` and at ``;`` between addresses that each end in a
+country; ``effective_date`` -> ``start_date`` (ISO when it parses, else as given);
+``federal_register`` as given; ``status`` -> ``extra``.
 
 ``notes`` by list: Entity List notes are the license requirement column
 (``For all items subject to the EAR. (See § 744.11 of the EAR)``); when they also carry the
@@ -54,9 +56,11 @@ from compliance.lists._common import (
     clean,
     iso_date,
     load_json,
+    name_stats,
     norm_text,
     short_hash,
     slug,
+    split_names,
     unique,
 )
 from compliance.lists.reading import decode_text, read_bytes
@@ -114,6 +118,26 @@ def country_code(text: str) -> str | None:
         if code is not None:
             return code
     return None
+
+
+_AND_SPLIT = re.compile(r";\s*and\s+")
+_SEMI_SPLIT = re.compile(r";\s*(?:and\b,?\s*)?")
+
+
+def split_addresses(text: str) -> list[str]:
+    """Addresses joined with ``; and ``, and ``;``-joined addresses that each end in a country
+    (``..., Hefei, China; ..., Beijing, China``); ``11th Floor; P.O. Box ..., Beirut`` is one."""
+    out: list[str] = []
+    for part in _AND_SPLIT.split(text):
+        pieces = [clean(p).strip(" ;") for p in _SEMI_SPLIT.split(part)]
+        pieces = [p for p in pieces if p and p.casefold() != "and"]
+        if len(pieces) > 1 and all(
+            "," in p and country_code(p.rsplit(",", 1)[-1].strip(" .")) for p in pieces
+        ):
+            out.extend(pieces)
+        elif clean(part):
+            out.append(clean(part))
+    return out
 
 
 def _text(path: Path, where: str, value: Any) -> str:
@@ -182,19 +206,24 @@ def _parse_list(
             raw_aliases = []
         if not isinstance(raw_aliases, list):
             raise ListFormatError(path, "expected a list", field=f"{where}.aliases")
-        aliases = build_aliases(
-            name,
-            (Alias(_text(path, f"{where}.aliases[{j}]", a)) for j, a in enumerate(raw_aliases)),
-        )
+        # Names packed into one field ("IRGC Air Force; IRGCAF", "Fuchu Prison; Union Kogyo
+        # Co., Ltd.") give one alias each; a packed primary name is kept as given.
+        packed = split_names(name)
+        candidates: list[Alias] = packed if len(packed) > 1 else []
+        unpacked = len(candidates)
+        for j, raw_alias in enumerate(raw_aliases):
+            pieces = split_names(_text(path, f"{where}.aliases[{j}]", raw_alias))
+            candidates.extend(pieces)
+            unpacked += max(0, len(pieces) - 1)
+        aliases = build_aliases(name, candidates)
+        if unpacked:
+            stats["names_unpacked"] += unpacked
         country_text = _text(path, f"{where}.country", item.get("country"))
         country = country_code(country_text)
         if country_text and country is None:
             problems.add("unknown_country", f"country {country_text!r} is not a country", path=path)
         address_text = _text(path, f"{where}.address", item.get("address"))
-        addresses = tuple(
-            Address(part, country)
-            for part in unique(clean(p) for p in re.split(r";\s*and\s+", address_text))
-        )
+        addresses = tuple(Address(part, country) for part in unique(split_addresses(address_text)))
         citation = _text(path, f"{where}.federal_register", item.get("federal_register"))
         notes = _text(path, f"{where}.notes", item.get("notes"))
         effective_text = _text(path, f"{where}.effective_date", item.get("effective_date"))
@@ -273,7 +302,7 @@ def parse(paths: Sequence[Path]) -> ParsedList:
         entries=tuple(entries),
         published=max(published) if published else None,
         problems=problems.as_tuple(),
-        stats=dict(sorted(stats.items())),
+        stats=dict(sorted({**stats, **name_stats(entries)}.items())),
     )
 
 

@@ -63,6 +63,7 @@ from typing import TypeVar
 
 from compliance.countries import to_iso2
 from compliance.errors import ListFormatError
+from compliance.lists._common import name_stats, split_names
 from compliance.lists.reading import decode_text, has_eof_marker, read_bytes
 from compliance.model import (
     Address,
@@ -302,8 +303,8 @@ def _records(path: Path, role: Role, problems: _Problems) -> Iterator[tuple[int,
                 "legacy CSV files; it parsed, but may be incomplete",
             )
         )
-    text = decode_text(path, body)
     columns = _COLUMNS[role]
+    text = decode_text(path, body, columns=columns)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     while True:
@@ -421,8 +422,8 @@ def _remark_facts(remarks: str) -> _RemarkFacts:
             name = match.group(1).strip()
             if len(name) > 2 and name.startswith("'") and name.endswith("'"):
                 name = name[1:-1].strip()
-            if name:
-                facts.weak_aliases.append(name)
+            # "a.k.a. 'X; Y'" packs two names: one alias each (none in the 2024-25 files)
+            facts.weak_aliases.extend(a.name for a in split_names(name))
     for raw in remarks.split(";"):
         item = raw.strip().rstrip(".").rstrip()
         if item.startswith("alt. "):
@@ -562,7 +563,8 @@ def parse(paths: Sequence[Path]) -> ParsedList:
             if kind is None:
                 odd_alt_types.append(f"{key}: {row[2].strip()!r}")
                 kind = AliasKind.AKA
-            target.aliases.append(Alias(name=name, kind=kind))
+            # one alt row is one name; a packed "A; B" (none in the 2024-25 files) gives each
+            target.aliases.extend(Alias(name=a.name, kind=kind) for a in split_names(name))
             stats["aliases"] += 1
 
     if (add_path := roles.get(Role.ADD)) is not None:
@@ -734,5 +736,5 @@ def parse(paths: Sequence[Path]) -> ParsedList:
         entries=tuple(entries),
         published=None,
         problems=tuple(problems.items),
-        stats=stats,
+        stats={**stats, **name_stats(entries)},
     )

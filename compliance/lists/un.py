@@ -7,6 +7,11 @@ untrusted input. One :class:`ListEntry` per ``INDIVIDUAL`` and per ``ENTITY``:
   (individuals) or ``FIRST_NAME`` (entities); ``NAME_ORIGINAL_SCRIPT`` becomes an ``aka`` alias.
 * ``*_ALIAS``: QUALITY ``Good`` / ``a.k.a.`` -> ``aka``, ``f.k.a.`` -> ``fka``, ``Low`` ->
   ``weak``; an alias with an empty ``ALIAS_NAME`` (the list's placeholder) is skipped.
+* Packed fields are split (``_common.split_names``): an ``ALIAS_NAME`` holding several names
+  (``Husain Salimi; Hosain Salimi; ...``, ``X (A; B)``, ``a) X b) Y``) gives one alias each;
+  the spellings an alias NOTE lists (``(Abu Du'a; Abu Duaa')``) are aliases of its kind too; a
+  packed entity ``FIRST_NAME`` stays the name and each of its names is an alias. Several
+  document numbers or birth years in one element (``;``) give one value each.
 * ``programs`` = (``UN_LIST_TYPE``,), ``list_code`` = ``UN``; ``REFERENCE_NUMBER`` is an
   identifier of kind ``un_reference``; ``INDIVIDUAL_DOCUMENT`` rows are identifiers too
   (kind ``passport`` / ``national_id`` / a slug of the document type; ``ISSUING_COUNTRY`` or
@@ -14,7 +19,9 @@ untrusted input. One :class:`ListEntry` per ``INDIVIDUAL`` and per ``ENTITY``:
 * ``nationalities`` = ISO2 of ``NATIONALITY/VALUE``; ``countries`` = nationalities, then the
   address countries, unique, in that order.
 * ``addresses``: STREET, CITY, STATE_PROVINCE, ZIP_CODE, COUNTRY joined with ", ", then the
-  NOTE in parentheses (a NOTE alone is the whole text: "Believed location - Egypt").
+  NOTE in parentheses (a NOTE alone is the whole text: "Believed location - Egypt"). An
+  enumerated NOTE (``Branch Office 1: i) X; ii) Y``) gives one address per item, and ``;``
+  separates addresses only when every piece has a comma (``X, Pakistan; Phone 123`` is one).
 * ``dates_of_birth``: ``DATE`` -> ``YYYY-MM-DD``; ``YEAR`` -> ``YYYY``; ``FROM_YEAR`` and
   ``TO_YEAR`` -> ``YYYY/YYYY`` (ISO 8601 interval style); TYPE_OF_DATE ``APPROXIMATELY`` does
   not change the value. A ``DATE_OF_BIRTH`` given on an alias is added too.
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as StdET  # only for the ParseError type and Element typing
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -36,6 +44,7 @@ from defusedxml import DefusedXmlException
 
 from compliance.countries import to_iso2
 from compliance.errors import ListFormatError
+from compliance.lists._common import name_stats, split_names
 from compliance.lists.reading import read_bytes
 from compliance.model import (
     Address,
@@ -70,6 +79,9 @@ _SPACES = re.compile(r"\s+")
 _YEAR = re.compile(r"^\d{4}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _SLUG = re.compile(r"[^a-z0-9]+")
+_PACKED = re.compile(r"\s*;\s*")  # several values in one element (document numbers, years)
+# Enumerated addresses in one NOTE: "Branch Office 1: i) X; ii) Y iii) Z".
+_ADDRESS_ITEM = re.compile(r"(?:^|(?<=[\s:;]))(?:i{1,3}|iv|vi{0,3}|ix|x|[a-h])\)\s+")
 _EXAMPLES = 5
 
 
@@ -113,10 +125,11 @@ def _dates_of_birth(element: _Element) -> list[str]:
         date = _date_part(_child(dob, "DATE"))
         year = _child(dob, "YEAR")
         start, end = _child(dob, "FROM_YEAR"), _child(dob, "TO_YEAR")
+        years = [y for y in _PACKED.split(year or "") if _YEAR.match(y)]
         if date:
             found.append(date)
-        elif year and _YEAR.match(year):
-            found.append(year)
+        elif years:
+            found.extend(years)
         elif start and end and _YEAR.match(start) and _YEAR.match(end):
             found.append(start if start == end else f"{start}/{end}")
     for alias in element.findall("INDIVIDUAL_ALIAS"):
@@ -139,14 +152,15 @@ def _identifiers(element: _Element, reference: str | None) -> list[Identifier]:
     if reference:
         found.append(Identifier(kind="un_reference", value=reference))
     for document in element.findall("INDIVIDUAL_DOCUMENT"):
-        number = _child(document, "NUMBER")
-        if not number:
-            continue
+        numbers = [n for n in _PACKED.split(_child(document, "NUMBER") or "") if n]
         kind_text = _child(document, "TYPE_OF_DOCUMENT") or _child(document, "TYPE_OF_DOCUMENT2")
         country = to_iso2(
             _child(document, "ISSUING_COUNTRY") or _child(document, "COUNTRY_OF_ISSUE")
         )
-        found.append(Identifier(kind=_document_kind(kind_text), value=number, country=country))
+        found.extend(
+            Identifier(kind=_document_kind(kind_text), value=number, country=country)
+            for number in numbers
+        )
     return found
 
 
@@ -158,12 +172,32 @@ def _addresses(element: _Element, tag: str) -> list[Address]:
         text = ", ".join(parts)
         if note:
             text = f"{text} ({note})" if text else note
-        if text:
-            found.append(Address(text=text, country=to_iso2(_child(address, "COUNTRY"))))
+        country = to_iso2(_child(address, "COUNTRY"))
+        found.extend(Address(text=piece, country=country) for piece in _split_address(text))
     return found
 
 
-def _aliases(element: _Element, tag: str, odd: list[str], key: str) -> list[Alias]:
+def _split_address(text: str) -> list[str]:
+    """Several addresses in one field: enumerated (``i) X; ii) Y``), or ``;``-joined where
+    every piece looks like an address (has a comma); ``X, Pakistan; Phone 123`` stays one."""
+    if not text:
+        return []
+    items = [p.strip(" ;") for p in _ADDRESS_ITEM.split(text)]
+    if len(items) > 2:
+        label = items[0].rstrip(" :")
+        pieces = [p for p in items[1:] if p]
+        return [f"{label}: {p}" if label else p for p in pieces]
+    pieces = [p for p in (q.strip() for q in text.split(";")) if p]
+    if len(pieces) > 1 and all("," in p for p in pieces):
+        return pieces
+    return [text.rstrip(" ;")]
+
+
+def _aliases(
+    element: _Element, tag: str, odd: list[str], key: str, unpacked: Counter[str]
+) -> list[Alias]:
+    """Each ``ALIAS_NAME`` split into the names it packs (``A; B; C``), plus the spellings an
+    alias's NOTE lists (``(Abu Du'a; Abu Duaa')`` or a bare ``A; B`` of short names)."""
     found: list[Alias] = []
     for alias in element.findall(tag):
         name = _child(alias, "ALIAS_NAME")
@@ -174,8 +208,44 @@ def _aliases(element: _Element, tag: str, odd: list[str], key: str) -> list[Alia
         if kind is None:
             odd.append(f"{key}: {quality!r}")
             kind = AliasKind.AKA
-        found.append(Alias(name=name, kind=kind))
+        names = [a.name for a in split_names(name)]
+        names.extend(_note_names(_child(alias, "NOTE")))
+        unpacked["names"] += len(names) - 1
+        found.extend(Alias(name=n, kind=kind) for n in names)
     return found
+
+
+_NOTE_GROUP = re.compile(r"\(([^()]*)\)")
+_NOTE_NAME = re.compile(r"^[^\d,:]{2,60}$")
+
+
+def _note_names(note: str | None) -> list[str]:
+    """Spellings listed in an alias NOTE: every ``;``-holding parenthesised group, or the
+    whole NOTE when it is only ``;``-separated short names (no digits, commas or colons)."""
+    if not note or ";" not in note:
+        return []
+    groups = [g for g in _NOTE_GROUP.findall(note) if ";" in g]
+    texts = groups if groups else [note]
+    names: list[str] = []
+    for text in texts:
+        pieces = [p.strip() for p in text.split(";")]
+        if len(pieces) > 1 and all(_NOTE_NAME.match(p) and len(p.split()) <= 6 for p in pieces):
+            names.extend(pieces)
+    return names
+
+
+_OPEN_TAG = re.compile(r"<([A-Za-z_][\w.-]*)[^<>]*>")
+
+
+def _element_at(data: bytes, line: int, column: int) -> str | None:
+    """The element an XML error lies in: the last tag opened on its line before its column
+    (``FIRST_NAME`` for a control character in a name), when there is one."""
+    lines = data.split(b"\n", line)
+    if line < 1 or len(lines) < line:
+        return None
+    text = lines[line - 1][: column + 1].decode("utf-8", errors="replace")
+    tags = _OPEN_TAG.findall(text)
+    return tags[-1] if tags else None
 
 
 def _parse_root(path: Path) -> _Element:
@@ -183,8 +253,10 @@ def _parse_root(path: Path) -> _Element:
     try:
         root: _Element = SafeET.fromstring(data)
     except StdET.ParseError as exc:
-        line, _column = exc.position
-        raise ListFormatError(path, f"malformed XML: {exc}", line=line) from None
+        line, column = exc.position
+        raise ListFormatError(
+            path, f"malformed XML: {exc}", line=line, field=_element_at(data, line, column)
+        ) from None
     except DefusedXmlException as exc:
         raise ListFormatError(
             path, f"forbidden XML construct ({type(exc).__name__}); refusing to parse"
@@ -197,7 +269,12 @@ def _parse_root(path: Path) -> _Element:
 
 
 def _entry(
-    path: Path, element: _Element, number: int, individual: bool, odd_quality: list[str]
+    path: Path,
+    element: _Element,
+    number: int,
+    individual: bool,
+    odd_quality: list[str],
+    unpacked: Counter[str],
 ) -> ListEntry:
     tag = element.tag
     key = _child(element, "DATAID")
@@ -212,11 +289,14 @@ def _entry(
     if not name:
         raise ListFormatError(path, f"{where} (DATAID {key}) has no name", field="FIRST_NAME")
 
-    aliases: list[Alias] = []
+    # A packed primary name ("A (CAGL) ; B (GLBC)") stays as given; each name is an alias too.
+    packed = split_names(name)
+    aliases: list[Alias] = packed if len(packed) > 1 else []
+    unpacked["names"] += len(aliases)
     if original := _child(element, "NAME_ORIGINAL_SCRIPT"):
         aliases.append(Alias(name=original, kind=AliasKind.AKA))
     alias_tag = "INDIVIDUAL_ALIAS" if individual else "ENTITY_ALIAS"
-    aliases.extend(_aliases(element, alias_tag, odd_quality, key))
+    aliases.extend(_aliases(element, alias_tag, odd_quality, key, unpacked))
 
     nationalities = [c for c in (to_iso2(v) for v in _values(element, "NATIONALITY")) if c]
     addresses = _addresses(element, "INDIVIDUAL_ADDRESS" if individual else "ENTITY_ADDRESS")
@@ -244,7 +324,7 @@ def _entry(
         name=name,
         entity_type=EntityType.PERSON if individual else EntityType.ORGANIZATION,
         list_code="UN",
-        aliases=_unique(aliases),
+        aliases=_unique(a for a in aliases if a.name != name),
         programs=(list_type,) if list_type else (),
         countries=_unique([*nationalities, *(a.country for a in addresses if a.country)]),
         addresses=_unique(addresses),
@@ -269,6 +349,7 @@ def parse(paths: Sequence[Path]) -> ParsedList:
     entries: list[ListEntry] = []
     seen: dict[str, str] = {}
     odd_quality: list[str] = []
+    unpacked: Counter[str] = Counter()
     counts = {"individuals": 0, "entities": 0}
     for group, tag, individual, counter in (
         ("INDIVIDUALS", "INDIVIDUAL", True, "individuals"),
@@ -276,7 +357,7 @@ def parse(paths: Sequence[Path]) -> ParsedList:
     ):
         for holder in root.findall(group):
             for number, element in enumerate(holder.findall(tag), start=1):
-                entry = _entry(path, element, number, individual, odd_quality)
+                entry = _entry(path, element, number, individual, odd_quality, unpacked)
                 if entry.key in seen:
                     raise ListFormatError(
                         path,
@@ -305,6 +386,7 @@ def parse(paths: Sequence[Path]) -> ParsedList:
         "weak_aliases": sum(1 for e in entries for a in e.aliases if a.kind is AliasKind.WEAK),
         "addresses": sum(len(e.addresses) for e in entries),
         "identifiers": sum(len(e.identifiers) for e in entries),
+        **name_stats(entries, unpacked["names"]),
     }
     return ParsedList(
         format=FORMAT,

@@ -27,8 +27,10 @@ HEADER = list(csl.COLUMNS)
 REAL_ROWS = 4226
 REAL_ALIASES_AS_LISTED = 6129
 # + ISN comma-lists split, "f.k.a."/"a.k.a." names inside names, minus the repeats this
-# creates (the loader's stats["aliases_derived"] counts 94 derived names before de-dup).
-REAL_ALIASES = 6220
+# creates, + (issue 8) the 11 names "X[;] and any successor, sub-unit, or subsidiary thereof"
+# give X as an alias (6,220 before). stats["aliases_derived"] counts 105 (94 before) derived
+# names before de-dup.
+REAL_ALIASES = 6231
 REAL_ADDRESSES = 6114
 REAL_PER_LIST = {
     "SDN": 1737,  # README: 1,738 -- the 1,738th is the cut-off last record (line 4233)
@@ -116,7 +118,8 @@ def test_real_counts(real: ParsedList) -> None:
     assert real.stats["rows"] == REAL_ROWS
     assert real.stats["repeated_headers"] == 1
     assert real.stats["truncated_records"] == 1
-    assert real.stats["aliases_derived"] == 94
+    assert real.stats["aliases_derived"] == 105
+    assert real.stats["names"] == real.name_count == REAL_ROWS + REAL_ALIASES
     per_list = {k.removeprefix("list:"): v for k, v in real.stats.items() if k.startswith("list:")}
     assert per_list == REAL_PER_LIST
     assert sum(1 for e in real.entries if e.list_code == "SDN") == 1737
@@ -394,6 +397,60 @@ def test_json_bad_input(tmp_path: Path) -> None:
     with pytest.raises(ListFormatError) as info:
         csl.parse([no_name])
     assert info.value.field == "results[0].name"
+
+
+@pytest.mark.shared
+def test_successor_clause_is_not_part_of_the_name(real: ParsedList) -> None:
+    """Issue 8: "Synnat Pharma Pvt Ltd.; and any successor, sub-unit, or subsidiary thereof"
+    screened clear for "Synnat Pharma Pvt Ltd"."""
+    from compliance.matching.engine import Matcher
+
+    (entry,) = [e for e in real.entries if e.name.startswith("Synnat Pharma")]
+    assert Alias("Synnat Pharma Pvt Ltd.") in entry.aliases
+    matches = Matcher.build([("us-csl", real.entries)]).match_name("Synnat Pharma Pvt Ltd")
+    assert matches and matches[0].entry_key == entry.key
+
+
+def test_packed_alt_names_give_one_alias_each(tmp_path: Path) -> None:
+    """Issue 8, item 5: CSL alt_names are ";"-joined; each name is its own alias (CSV and
+    JSON, where a list item may itself be packed)."""
+    packed = "Husain Salimi; Hosain Salimi;Hossein Saleemi ;  Hosain Saleemi"
+    want = ["Husain Salimi", "Hosain Salimi", "Hossein Saleemi", "Hosain Saleemi"]
+    path = _write(tmp_path, "p.csv", _csv([_row(_id="p1", source=EL, name="X", alt_names=packed)]))
+    (entry,) = csl.parse([path]).entries
+    assert [a.name for a in entry.aliases] == want
+    record = {"id": "p1", "source": EL, "name": "X", "alt_names": [packed, "Other Name"]}
+    path = _write(tmp_path, "p.json", json.dumps({"results": [record]}))
+    (entry,) = csl.parse([path]).entries
+    assert [a.name for a in entry.aliases] == [*want, "Other Name"]
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x0b", "\x1f"])
+def test_control_character_in_csv_is_refused(tmp_path: Path, char: str) -> None:
+    """Issue 8, item 11: a C0 control loaded on SQLite and failed on PostgreSQL (NUL)."""
+    rows = [*GOOD_ROWS, _row(_id="z", source=EL, name="Zeta", alt_names=f"Ev{char}il Co")]
+    path = _write(tmp_path, "c.csv", _csv(rows))
+    with pytest.raises(ListFormatError) as info:
+        csl.parse([path])
+    assert (info.value.line, info.value.field) == (5, "alt_names")
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\u0008", "\\udfff"])
+def test_control_escape_in_json_is_refused(tmp_path: Path, escape: str) -> None:
+    text = '{"results": [\n {"id": "1", "source": "EL", "name": "A"},\n'
+    text += ' {"id": "2", "source": "EL", "name": "B' + escape + 'C"}\n]}'
+    with pytest.raises(ListFormatError) as info:
+        csl.parse([_write(tmp_path, "n.json", text)])
+    assert (info.value.line, info.value.field) == (3, "results[1].name")
+
+
+def test_deeply_nested_json_is_refused(tmp_path: Path) -> None:
+    text = '{"results": [\n' + "[" * 100_000 + "]" * 100_000 + "]}"
+    with pytest.raises(ListFormatError, match="nested deeper") as info:
+        csl.parse([_write(tmp_path, "deep.json", text)])
+    assert info.value.line == 2
+    assert csl.looks_complete(text.encode()) is False
 
 
 # --------------------------------------------------------------------------------------------

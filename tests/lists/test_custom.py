@@ -111,7 +111,7 @@ def test_csv_header_case_bom_blank_lines_and_quotes(tmp_path: Path) -> None:
     assert acme.aliases == (Alias("ACME"), Alias("AC", AliasKind.WEAK))
     assert acme.remarks == "multi line; note"
     assert beta.aliases == () and beta.countries == () and beta.entity_type is EntityType.UNKNOWN
-    assert parsed.stats == {"entries": 2, "rows": 2}
+    assert parsed.stats == {"entries": 2, "names": 4, "rows": 2}  # names: 2 primary + 2 aliases
 
 
 def test_duplicate_id_names_both_lines(tmp_path: Path) -> None:
@@ -212,3 +212,46 @@ def test_default_source_slug() -> None:
     assert custom.default_source([Path("/x/Group Blocklist 2026.csv")]) == (
         "internal-group-blocklist-2026"
     )
+
+
+# --- issue 8: control characters and deep nesting ----------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x0c"])
+def test_control_character_in_csv_is_refused(tmp_path: Path, char: str) -> None:
+    """Never loaded (and never silently altered): NUL loaded on SQLite, failed on PostgreSQL."""
+    text = f'{HEADER}\na,Alpha,,,,,,,\nb,"Beta{char} Trading",B1;B2,,,,,,\n'
+    err = _error(_write(tmp_path, text, "ctl.csv"))
+    assert (err.line, err.field) == (3, "name") and "refused" in err.message
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\u001f", "\\ud800", "\\udc00"])
+def test_control_escape_in_json_is_refused(tmp_path: Path, escape: str) -> None:
+    array = (
+        '[\n {"id": "a", "name": "A"},\n {"id": "b", "name": "B", "aliases": ["ok", "B'
+        + escape
+        + '"]}\n]'
+    )
+    err = _error(_write(tmp_path, array, "ctl.json"))
+    assert (err.line, err.field) == (3, "aliases[1]")
+    lines = '{"id": "a", "name": "A"}\n{"id": "b", "name": "B' + escape + '"}\n'
+    err = _error(_write(tmp_path, lines, "ctl.jsonl"))
+    assert (err.line, err.field) == (2, "name")
+
+
+def test_a_valid_surrogate_pair_escape_loads(tmp_path: Path) -> None:
+    (entry,) = custom.parse(
+        [_write(tmp_path, '[{"id": "a", "name": "A \\ud83d\\ude00"}]', "p.json")]
+    ).entries
+    assert entry.name == "A \U0001f600"
+
+
+def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+    """JSON nested 100k deep raised RecursionError (a traceback and exit 1)."""
+    deep = "[" * 100_000 + "]" * 100_000
+    err = _error(_write(tmp_path, '[\n{"id": "a", "name": "A"},\n' + deep + "\n]", "deep.json"))
+    assert err.line == 3 and "nested deeper" in err.message
+    err = _error(_write(tmp_path, '{"id": "a", "name": "A"}\n' + deep + "\n", "deep.jsonl"))
+    assert err.line == 2 and "nested deeper" in err.message
+    shallow = '[{"id": "a", "name": "A", "x": ' + "[" * 60 + "]" * 60 + "}]"
+    assert len(custom.parse([_write(tmp_path, shallow, "ok.json")]).entries) == 1

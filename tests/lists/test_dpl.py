@@ -99,11 +99,14 @@ def test_real_counts(real: ParsedList, shared_lists: Path) -> None:
     assert real.stats == {
         "entries": REAL_ENTRIES,
         "merged_rows": REAL_ROWS - REAL_ENTRIES,
+        "names": REAL_ENTRIES + 2,
         "rows": REAL_ROWS,
     }
     assert len(real.entries) == REAL_ENTRIES
     assert real.address_count == REAL_ADDRESSES
-    assert real.alias_count == 0
+    # The DPL has no alias column; one name embeds one (issue 8: it was 0 aliases before):
+    # "PEARL (A.K.A. NEI-CHIEN CHU) LI" -> "NEI-CHIEN CHU" and "PEARL LI".
+    assert real.alias_count == 2
     assert len({e.key for e in real.entries}) == REAL_ENTRIES
     assert {e.list_code for e in real.entries} == {"DPL"}
     assert {e.entity_type for e in real.entries} == {EntityType.UNKNOWN}
@@ -250,3 +253,33 @@ def test_address_country_rules() -> None:
     assert dpl.address_country("PRC", "") == "CN"
     assert dpl.address_country("", "") is None
     assert dpl.address_country("", "ONTARIO") is None
+
+
+def test_control_character_is_refused_naming_the_column(tmp_path: Path) -> None:
+    """Issue 8, item 11: a C0 control in a text field is refused, never loaded or altered."""
+    street = ROW_US.split("\t")[1].strip('"')
+    for char in ("\x00", "\x07", "\x1b"):
+        bad = ROW_US.replace(street, street[:5] + char + street[5:], 1)
+        with pytest.raises(ListFormatError) as info:
+            dpl.parse([_write(tmp_path, f"{HEADER}\n{ROW_CN}\n{bad}\n")])
+        assert (info.value.line, info.value.field) == (3, "Street_Address")
+        assert "refused" in str(info.value)
+
+
+@pytest.mark.shared
+def test_embedded_alias_is_found(real: ParsedList) -> None:
+    """Issue 8, item 5 (every loader): "Pearl Li" screened clear against
+    "PEARL (A.K.A. NEI-CHIEN CHU) LI"."""
+    from compliance.matching.engine import Matcher
+
+    (pearl,) = [e for e in real.entries if e.name.startswith("PEARL (A.K.A.")]
+    assert [a.name for a in pearl.aliases] == ["NEI-CHIEN CHU", "PEARL LI"]
+    matches = Matcher.build([("bis-dpl", real.entries)]).match_name("Pearl Li")
+    assert matches and matches[0].entry_key == pearl.key
+
+
+def test_packed_name_gives_one_alias_each(tmp_path: Path) -> None:
+    row = ROW_US.replace("JOHN EXAMPLE", "ACME TRADING; ACME EXPORT CO", 1)
+    (entry,) = dpl.parse([_write(tmp_path, f"{HEADER}\n{row}\n")]).entries
+    assert entry.name == "ACME TRADING; ACME EXPORT CO"
+    assert [a.name for a in entry.aliases] == ["ACME TRADING", "ACME EXPORT CO"]

@@ -45,6 +45,7 @@ def test_fixture_counts_and_stats(parsed: ParsedList) -> None:
         "entries": 6,
         "fragments_merged": 1,
         "lines": 12,
+        "names": 6 + 9,
         "not_target": 1,
         "skipped:Address": 1,
         "skipped:Ownership": 1,
@@ -219,3 +220,16 @@ def test_country_codes() -> None:
 def test_default_source() -> None:
     assert ftm.default_source([Path("/data/entities.ftm.json")]) == "ftm-entities"
     assert ftm.default_source([FIXTURE]) == "ftm-ftm-sample"
+
+
+def test_control_escape_and_deep_nesting_are_refused(tmp_path: Path) -> None:
+    """Issue 8, item 11: NUL in a name; 100k-deep nesting raised RecursionError."""
+    good = _line(id="a", schema="Company", properties={"name": ["A"]})
+    bad = '{"id": "b", "schema": "Company", "properties": {"name": ["B\\u0000C"]}}'
+    with pytest.raises(ListFormatError) as info:
+        ftm.parse([_write(tmp_path, [good, bad])])
+    assert (info.value.line, info.value.field) == (2, "properties.name[0]")
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(ListFormatError, match="nested deeper") as info:
+        ftm.parse([_write(tmp_path, [good, deep], "deep.ftm.json")])
+    assert info.value.line == 2

@@ -17,20 +17,23 @@ NSFREG = "us_export_control_nsfreg"
 
 # (file, list code, entries, aliases, addresses), counted independently with json.load:
 # aliases de-duplicated per entity (case-insensitive) without the primary name; addresses split
-# at "; and ".
+# at "; and ". Packed names (issue 8, item 5: "IRGC Air Force; IRGCAF") are split into one alias
+# each since; that changed four counts: bis_entity_list 5,156 -> 5,190, cbp_wro 35 -> 42,
+# state_debarred_admin 0 -> 2, state_debarred_statutory 156 -> 158. Addresses joined by ";"
+# that each end in a country are split too: bis_entity_list 5,908 -> 5,928, ofac_nscmic 68 -> 75.
 REAL_FILES = [
     ("bis_dpl.json", "DPL", 564, 2, 564),
-    ("bis_entity_list.json", "EL", 3409, 5156, 5908),
+    ("bis_entity_list.json", "EL", 3409, 5190, 5928),
     ("bis_meu.json", "MEU", 70, 3, 70),
-    ("cbp_wro.json", "CBP-WRO", 67, 35, 0),
+    ("cbp_wro.json", "CBP-WRO", 67, 42, 0),
     ("dhs_uflpa.json", "DHS-UFLPA", 148, 94, 0),
     ("dow_1260h.json", "DOW-1260H", 80, 78, 0),
     ("dow_1286.json", "DOW-1286", 134, 143, 0),
     ("fcc_covered.json", "FCC-COVERED", 15, 0, 0),
     ("ofac_eo14032_annex.json", "OFAC-EO14032", 59, 0, 0),
-    ("ofac_nscmic.json", "CMIC", 68, 149, 68),
-    ("state_debarred_admin.json", "DTC", 8, 0, 0),
-    ("state_debarred_statutory.json", "DTC", 779, 156, 0),
+    ("ofac_nscmic.json", "CMIC", 68, 149, 75),
+    ("state_debarred_admin.json", "DTC", 8, 2, 0),
+    ("state_debarred_statutory.json", "DTC", 779, 158, 0),
     ("state_nonproliferation.json", "ISN", 528, 165, 0),
 ]
 
@@ -88,6 +91,7 @@ def test_real_file_counts(
     parsed = nsfreg.parse([path])
     assert len(parsed.entries) == entries
     assert parsed.alias_count == aliases
+    assert parsed.stats["names"] == parsed.name_count == entries + aliases
     assert parsed.address_count == addresses
     assert {e.list_code for e in parsed.entries} == {code}
     assert len({e.key for e in parsed.entries}) == entries
@@ -290,3 +294,63 @@ def test_bad_input(tmp_path: Path) -> None:
     (tmp_path / "bin.json").write_bytes(b'{"list_id": \x00}')
     with pytest.raises(ListFormatError, match="binary"):
         nsfreg.parse([tmp_path / "bin.json"])
+
+
+def test_packed_names_give_one_alias_each(tmp_path: Path) -> None:
+    doc = _doc(
+        _entity("IRGC", aliases=["IRGC Air Force; IRGCAF", "HPSTAR; and", "A.B. Co.;—C.D. Co."]),
+        _entity("Fuchu Prison; Union Kogyo Co., Ltd."),
+        _entity("Man, Cho Yan Nathan; a.k.a Nathan Man"),
+        _entity("Ship Repair Center 'Zvezdochka;'"),
+    )
+    parsed = nsfreg.parse([_write(tmp_path, doc)])
+    irgc, wro, man, ship = parsed.entries
+    names = [a.name for a in irgc.aliases]
+    assert names[:2] == ["IRGC Air Force", "IRGCAF"]
+    assert "HPSTAR" in names and "HPSTAR; and" not in names
+    assert "A.B. Co." in names and "C.D. Co." in names
+    # a one-word piece may be part of a broken name: the whole text is kept as well
+    assert "IRGC Air Force; IRGCAF" in names
+    # a packed primary name stays; each of its names is an alias
+    assert wro.name == "Fuchu Prison; Union Kogyo Co., Ltd."
+    assert [a.name for a in wro.aliases] == ["Fuchu Prison", "Union Kogyo Co., Ltd."]
+    assert [a.name for a in man.aliases] == ["Man, Cho Yan Nathan", "Nathan Man"]
+    assert ship.aliases == ()  # a ";" inside a quoted name is not a separator
+    assert parsed.stats["names"] == parsed.name_count == 4 + len(names) + 2 + 2
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\u0007", "\\u001b", "\\ud800"])
+def test_control_characters_and_lone_surrogates_are_refused(tmp_path: Path, escape: str) -> None:
+    """Issue 8, item 11: NUL in a name loaded on SQLite and failed on PostgreSQL."""
+    text = json.dumps(_doc(_entity("A"), _entity("B", aliases=["ok", "X"])), indent=1)
+    path = _write(tmp_path, text.replace('"X"', f'"Evil{escape}Corp"'))
+    with pytest.raises(ListFormatError) as info:
+        nsfreg.parse([path])
+    assert info.value.field == "entities[1].aliases[1]"
+    lines = text.splitlines()
+    assert info.value.line == next(i for i, t in enumerate(lines, 1) if t.strip() == '"X"')
+    assert "refused" in str(info.value) and str(path) in str(info.value)
+
+
+def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+    """Issue 8, item 11: 100k nested arrays raised RecursionError."""
+    deep = '{"list_id": "bis-meu", "entities": [\n' + "[" * 100_000 + "]" * 100_000 + "]}"
+    with pytest.raises(ListFormatError, match="nested deeper") as info:
+        nsfreg.parse([_write(tmp_path, deep)])
+    assert info.value.line == 2
+
+
+def test_split_addresses() -> None:
+    assert nsfreg.split_addresses(
+        "No. 99 Taoyuan Road, Hefei, China; 1 Nandahongmen Road, Beijing, China; and "
+        "P.O. Box 1, Dubai, UAE"
+    ) == [
+        "No. 99 Taoyuan Road, Hefei, China",
+        "1 Nandahongmen Road, Beijing, China",
+        "P.O. Box 1, Dubai, UAE",
+    ]
+    # a ";" inside one address, or before a bare country, is not a separator
+    one = "Hamra Street, Saroulla Building, 11th Floor; P.O. Box 113/5647, Beirut, Lebanon"
+    assert nsfreg.split_addresses(one) == [one]
+    bare = "18 Zhangjiang Road, Shanghai, China; Cayman Islands"
+    assert nsfreg.split_addresses(bare) == [bare]

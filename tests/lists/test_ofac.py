@@ -496,3 +496,38 @@ def test_cons_list_code_from_programs(tmp_path: Path) -> None:
     ]
     assert parsed.entries[0].programs == ("SDGT", "NS-PLC")
     assert [p.kind for p in parsed.problems] == ["unknown_list_code"]
+
+
+def test_control_character_is_refused_naming_the_column(tmp_path: Path) -> None:
+    """Issue 8, item 11: a C0 control in a name is refused (file, line, column), not loaded."""
+    for char in ("\x00", "\x02", "\x1f"):
+        sdn = _write(
+            tmp_path / "sdn.csv",
+            [_sdn_row("1", "GOOD CO"), _sdn_row("2", f"EVIL{char} CO")],
+        )
+        with pytest.raises(ListFormatError) as info:
+            ofac.parse([sdn])
+        assert (info.value.line, info.value.field) == (2, "SDN_Name")
+        assert "refused" in str(info.value)
+
+
+def test_packed_alias_fields_give_one_alias_each(tmp_path: Path) -> None:
+    """Issue 8, item 5: a field packing several names (none in the 2024-25 files) gives one
+    alias per name; a name with a ";" inside a quote, or none at all, is kept as given."""
+    sdn = _write(
+        tmp_path / "sdn.csv",
+        [_sdn_row("1", "ACME TRADING", remarks="\"a.k.a. 'FOO ONE; FOO TWO'; a.k.a. 'BAR'.\"")],
+    )
+    alt = _write(
+        tmp_path / "alt.csv",
+        ['1,10,"aka","OLD ACME; ACME OLD CO",-0- ', '1,11,"aka","DOUBLE  SPACED  NAME",-0- '],
+    )
+    (acme,) = ofac.parse([sdn, alt]).entries
+    assert acme.aliases == (
+        Alias("OLD ACME"),
+        Alias("ACME OLD CO"),
+        Alias("DOUBLE  SPACED  NAME"),  # one name: exactly as given
+        Alias("FOO ONE", AliasKind.WEAK),
+        Alias("FOO TWO", AliasKind.WEAK),
+        Alias("BAR", AliasKind.WEAK),
+    )

@@ -5,6 +5,13 @@ Expected counts were determined independently of the loader: ``grep -c`` for
 stdlib-ElementTree script for the rest: 3,130 non-empty aliases (2,752 ``ALIAS_NAME`` + 378
 ``NAME_ORIGINAL_SCRIPT``), 3,120 once exact repeats within an entry are dropped; 811
 non-empty address elements, 809 once two exact repeats (DATAIDs 6908406, 114112) are dropped.
+
+Packed fields (issue 8, item 5): 27 ``ALIAS_NAME`` values hold several names separated by
+``;`` (``grep -c '<ALIAS_NAME>[^<]*;'``), some as ``Arabic (Latin 1; Latin 2)`` and one with
+a ``b)`` enumerator; five alias NOTEs list more spellings; one entity's ``FIRST_NAME`` packs
+two names; three address NOTEs enumerate branch offices (``i) ... ii) ...``). Split, the
+aliases go from 3,120 to 3,218 (+99 names, less one alias equal to its entry's name) and
+the addresses from 809 to 831.
 """
 
 from __future__ import annotations
@@ -48,13 +55,16 @@ def test_counts(parsed: ParsedList) -> None:
     }
     assert parsed.stats["individuals"] == 730
     assert parsed.stats["entities"] == 273
-    assert parsed.alias_count == 3_120
+    assert parsed.alias_count == 3_218  # 3,120 before packed fields were split
+    assert parsed.name_count == 1_003 + 3_218 == parsed.stats["names"]
+    assert parsed.stats["names_unpacked"] == 99
     assert Counter(a.kind for e in parsed.entries for a in e.aliases) == {
-        AliasKind.AKA: 2_486,  # 1,524 Good + 594 a.k.a. + 378 original-script, less repeats
-        AliasKind.WEAK: 615,
+        AliasKind.AKA: 2_576,  # was 2,486: 1,524 Good + 594 a.k.a. + 378 original-script
+        AliasKind.WEAK: 623,  # was 615
         AliasKind.FKA: 19,
     }
-    assert parsed.address_count == 809
+    assert parsed.address_count == 831  # 809 before enumerated addresses were split
+    assert not [n for e in parsed.entries for a in e.aliases for n in [a.name] if ";" in n]
     assert {e.list_code for e in parsed.entries} == {"UN"}
     assert len({e.key for e in parsed.entries}) == 1_003
     assert Counter(e.programs[0] for e in parsed.entries)["Al-Qaida"] == 341
@@ -120,6 +130,53 @@ def test_entity(by_key: dict[str, ListEntry]) -> None:
     assert adf.addresses == (Address("North Kivu, Democratic Republic of the Congo", "CD"),)
     assert adf.countries == ("CD",)
     assert adf.dates_of_birth == ()
+
+
+@pytest.mark.shared
+def test_packed_aliases_are_split_and_match(
+    parsed: ParsedList, by_key: dict[str, ListEntry]
+) -> None:
+    """Issue 8, item 5: "Hosain Saleemi" is listed inside one packed ALIAS_NAME of 110409."""
+    from compliance.matching.engine import Matcher
+
+    entry = by_key["110409"]
+    names = [a.name for a in entry.aliases]
+    assert "Hosain Saleemi" in names and "Hossein Saleemi" in names and len(names) == 9
+    matches = Matcher.build([("un-sc", parsed.entries)]).match_name("Hosain Saleemi")
+    assert matches and matches[0].entry_key == "110409"
+    assert matches[0].matched_name == "Hosain Saleemi"
+
+
+@pytest.mark.shared
+def test_packed_forms_in_the_real_file(by_key: dict[str, ListEntry]) -> None:
+    sabet = [a.name for a in by_key["110413"].aliases]
+    assert sabet == [
+        "Mohammed Sabet",
+        "Mohammad Sabet",
+        "M. Javad Kareemi Sabet",  # after a "b)" enumerator
+        "M. Jawad Kareemi Sabet",
+        "M. Jawad Karimi Sabet",
+    ]
+    hts = [a.name for a in by_key["6908429"].aliases]
+    for name in ("Hay’at Tahrir al-Sham (HTS)", "هيئة تحرير الشام", "Hay’at Tahrir al-Sham"):
+        assert name in hts  # "Latin (Arabic (original script); Latin; ...)"
+    assert "Al-Nusra Front" in hts and "Fateh al-Sham Front" in hts
+    # spellings listed in an alias NOTE
+    assert "Abdurahman Sindhi" in [a.name for a in by_key["2983651"].aliases]
+    assert Alias("Abu Du’a", AliasKind.WEAK) in by_key["2975516"].aliases
+    # a packed primary name is kept and each of its names is an alias
+    cagl = by_key["6908026"]
+    assert cagl.name.startswith("COMPAGNIE AERIENNE DES GRANDS LACS (CAGL) ;")
+    assert [a.name for a in cagl.aliases][:2] == [
+        "COMPAGNIE AERIENNE DES GRANDS LACS (CAGL)",
+        "GREAT LAKES BUSINESS COMPANY (GLBC)",
+    ]
+    # enumerated branch offices are separate addresses; "X; Phone 123" stays one address
+    texts = [a.text for a in by_key["2989469"].addresses]
+    assert "Branch Office 1: Wazir Mohammad Road, Quetta, Baluchistan Province, Pakistan" in texts
+    assert not any(" ii) " in t for t in texts)
+    phones = [a.text for a in by_key["113459"].addresses]
+    assert any(t.endswith("Pakistan; Phone 4979263") for t in phones)
 
 
 def test_default_source() -> None:
@@ -227,6 +284,17 @@ def test_small_file_mapping(tmp_path: Path) -> None:
     assert entity.countries == ("AF",)
 
 
+def test_packed_documents_years_and_aliases_in_a_small_file(tmp_path: Path) -> None:
+    text = _SMALL.replace(
+        "<ALIAS_NAME>JQP</ALIAS_NAME>", "<ALIAS_NAME>JQP; John Public; J. Q. Public</ALIAS_NAME>"
+    ).replace("<NUMBER>P1</NUMBER>", "<NUMBER>P1; P2</NUMBER>")
+    text = text.replace("<YEAR>1959</YEAR>", "<YEAR>1959; 1958</YEAR>")
+    person = un.parse([_xml(tmp_path, text)]).entries[0]
+    assert [a.name for a in person.aliases][:3] == ["JQP", "John Public", "J. Q. Public"]
+    assert [i.value for i in person.identifiers if i.kind == "passport"] == ["P1", "P2"]
+    assert "1958" in person.dates_of_birth and "1959" in person.dates_of_birth
+
+
 def test_malformed_xml_names_the_line(tmp_path: Path) -> None:
     broken = _SMALL.replace("<SECOND_NAME>Q</SECOND_NAME>", "<SECOND_NAME>Q</SECOND>")
     path = _xml(tmp_path, broken)
@@ -294,3 +362,17 @@ def test_duplicate_dataid(tmp_path: Path) -> None:
 def test_one_file_only(tmp_path: Path) -> None:
     with pytest.raises(ListFormatError, match="one XML file"):
         un.parse([tmp_path / "a.xml", tmp_path / "b.xml"])
+
+
+@pytest.mark.parametrize("bad", ["&#0;", "&#x1b;", "\x01", "\x00"])
+def test_control_character_names_line_and_element(tmp_path: Path, bad: str) -> None:
+    """Issue 8, item 11: a C0 control in a name is refused naming the file, line and field."""
+    text = _SMALL.replace(
+        "<FIRST_NAME>ACME  FRONT</FIRST_NAME>", f"<FIRST_NAME>AC{bad}ME</FIRST_NAME>"
+    )
+    path = tmp_path / "un.xml"
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(ListFormatError) as info:
+        un.parse([path])
+    expected_line = text[: text.index("<FIRST_NAME>AC")].count("\n") + 1
+    assert (info.value.line, info.value.field) == (expected_line, "FIRST_NAME")
