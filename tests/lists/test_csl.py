@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -230,12 +229,11 @@ def test_real_bis_repairs(real: ParsedList) -> None:
 
 
 @pytest.mark.shared
-def test_real_parse_is_fast(real_path: Path, real: ParsedList) -> None:
-    start = time.perf_counter()
+def test_real_parse_is_deterministic(real_path: Path, real: ParsedList) -> None:
+    # Speed is measured by benchmarks/load_sdn.py, not asserted here: a timed unit test only
+    # measures how busy the machine is.
     again = csl.parse([real_path], allow_truncated=True)
-    elapsed = time.perf_counter() - start
     assert again == real
-    assert elapsed < 1.0, f"parsing the CSL snapshot took {elapsed:.2f} s"
 
 
 # --------------------------------------------------------------------------------------------
