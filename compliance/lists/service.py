@@ -57,13 +57,17 @@ _SHOWN_REMOVED = 20  # removed entries named in the text of a refusal (JSON name
 
 @dataclass(frozen=True)
 class LoadPolicy:
-    """The guards' settings for one load. ``None`` as a load's policy means no guards (a
-    library caller's own responsibility); the CLI and ``lists update`` always pass one."""
+    """The guards' settings for one load. Every load is guarded by default (the strict policy);
+    a caller lifts a guard only by naming it, as the CLI's ``--allow-*`` flags do. ``None``
+    as a load's policy means no guards at all: for tests and fixtures only."""
 
     allow_rollback: bool = False
     allow_shrink: bool = False
     allow_partial: bool = False
     max_removed_share: float = 0.02
+
+
+STRICT = LoadPolicy()
 
 
 @dataclass(frozen=True)
@@ -391,7 +395,7 @@ class ListService:
         *,
         fmt: str | None = None,
         source: str | None = None,
-        policy: LoadPolicy | None = None,
+        policy: LoadPolicy | None = STRICT,
         origin: dict[str, Any] | None = None,
         allow_truncated: bool = False,
         action: str = "lists.load",

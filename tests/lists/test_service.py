@@ -1,5 +1,8 @@
 """Loading list files as versions: new content -> new version, same content -> none, bad
-input -> nothing written but the audit log; diffs by stable key and content hash."""
+input -> nothing written but the audit log; diffs by stable key and content hash.
+
+These tests are about version mechanics, so loads that remove entries or go back to an older
+content pass ``policy=None`` (no guards); the guards themselves are tested in test_guards.py."""
 
 from __future__ import annotations
 
@@ -91,7 +94,9 @@ def test_aliases_keep_their_kind_and_order(service, db, tmp_path) -> None:  # ty
 
 def test_new_content_makes_a_version_and_diff_names_the_changes(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
     service.load([write_csl(tmp_path / "v1.csv", V1)], fmt="csl", source="test-csl")
-    second = service.load([write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl")
+    second = service.load(
+        [write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl", policy=None
+    )
     assert second.status == "loaded" and second.seq == 2 and second.previous_seq == 1
     assert second.diff_counts == {"added": 1, "removed": 1, "changed": 1, "unchanged": 1}
 
@@ -110,8 +115,8 @@ def test_new_content_makes_a_version_and_diff_names_the_changes(service, tmp_pat
 def test_reloading_an_older_content_reactivates_it(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
     v1 = write_csl(tmp_path / "v1.csv", V1)
     service.load([v1], fmt="csl", source="test-csl")
-    service.load([write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl")
-    back = service.load([v1], fmt="csl", source="test-csl")
+    service.load([write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl", policy=None)
+    back = service.load([v1], fmt="csl", source="test-csl", policy=None)
     assert back.status == "reactivated" and back.seq == 1 and back.previous_seq == 2
     (status,) = service.status()
     assert status.active_seq == 1 and status.versions == 2
@@ -147,7 +152,9 @@ def test_failure_mid_insert_rolls_back_everything(service, db, tmp_path, monkeyp
 
     monkeypatch.setattr(ListRepository, "activate", boom)
     with pytest.raises(OSError):
-        service.load([write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl")
+        service.load(
+            [write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl", policy=None
+        )
     assert _count(db, ListVersion) == 1
     assert _count(db, ListEntryRow) == 3
     (status,) = service.status()
@@ -156,7 +163,7 @@ def test_failure_mid_insert_rolls_back_everything(service, db, tmp_path, monkeyp
 
 def test_activate_and_deactivate(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
     service.load([write_csl(tmp_path / "v1.csv", V1)], fmt="csl", source="test-csl")
-    service.load([write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl")
+    service.load([write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl", policy=None)
     service.activate("test-csl", 1)
     assert service.status()[0].active_seq == 1
     service.deactivate("test-csl")

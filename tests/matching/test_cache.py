@@ -50,7 +50,9 @@ def db(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _load(db, tmp_path: Path, rows=V1, name: str = "v1.csv") -> None:  # type: ignore[no-untyped-def]
-    ListService(db.sessions).load([write_csl(tmp_path / name, rows)], fmt="csl", source="el")
+    ListService(db.sessions).load(
+        [write_csl(tmp_path / name, rows)], fmt="csl", source="el", policy=None
+    )
 
 
 def _cache_file(db, cache: Path) -> Path:  # type: ignore[no-untyped-def]

@@ -169,7 +169,7 @@ def test_all_versions_checks_inactive_versions_too(loaded, tmp_path: Path) -> No
     from tests.lists.test_service import V2
 
     ListService(loaded.sessions, actor="tester").load(
-        [write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl"
+        [write_csl(tmp_path / "v2.csv", V2)], fmt="csl", source="test-csl", policy=None
     )
     with loaded.sessions() as session:
         v1 = session.scalars(select(ListVersion.id).where(ListVersion.seq == 1)).one()
