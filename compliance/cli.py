@@ -367,7 +367,8 @@ def lists_load(
         out.print(
             f"{name}: loaded version {result.seq} ({result.format}, "
             f"{result.content_sha256[:19]}...): {result.entry_count} entries, "
-            f"{result.alias_count} aliases, {result.address_count} addresses.",
+            f"{result.alias_count} aliases ({result.name_count} names in all), "
+            f"{result.address_count} addresses.",
             markup=False,
             highlight=False,
         )

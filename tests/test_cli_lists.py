@@ -38,6 +38,7 @@ def test_load_status_diff_cycle(env: Path) -> None:
     r = runner.invoke(app, ["lists", "load", str(v1), "--source", "el-test"])
     assert r.exit_code == 0, r.output
     assert "loaded version 1" in r.stdout
+    assert "3 entries, 2 aliases (5 names in all)" in r.stdout  # packed names would show here
     r = runner.invoke(app, ["lists", "load", str(v1), "--source", "el-test"])
     assert r.exit_code == 0 and "unchanged" in r.stdout and "no new version" in r.stdout
     r = runner.invoke(app, ["lists", "load", str(v2), "--source", "el-test"])

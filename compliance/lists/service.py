@@ -84,6 +84,12 @@ class LoadResult:
     diff_counts: dict[str, int] = field(default_factory=dict)
     previous_seq: int | None = None
 
+    @property
+    def name_count(self) -> int:
+        """Names the matcher indexes (primary names plus aliases): a loader that packs several
+        names into one field shows up here as a smaller number than the source implies."""
+        return self.entry_count + self.alias_count
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
@@ -92,6 +98,7 @@ class LoadResult:
             "content_sha256": self.content_sha256,
             "format": self.format,
             "entries": self.entry_count,
+            "names": self.name_count,
             "aliases": self.alias_count,
             "addresses": self.address_count,
             "problems": list(self.problems),
