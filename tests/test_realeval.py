@@ -99,7 +99,7 @@ def test_loo_run_counts_hits_on_the_entry_itself(small_lists: realeval.Lists) ->
 
 
 def test_cross_pairs_by_un_reference(small_lists: realeval.Lists) -> None:
-    pairs = realeval.cross_pairs(small_lists)
+    pairs, _dropped = realeval.cross_pairs(small_lists)
     by_source = dict(small_lists)
     ref = [p for p in pairs if p.how == "un_reference"]
     assert len(ref) > 500
@@ -123,5 +123,34 @@ def test_negatives_file_has_no_listed_name(small_lists: realeval.Lists) -> None:
 
 def test_labels_file_is_well_formed() -> None:
     labels = realeval.read_labels()
-    assert len(labels) >= 40
-    assert set(labels.values()) <= {"variant", "different"}
+    assert len(labels) >= 90
+    assert {lab.label for lab in labels.values()} == {"variant", "different"}
+    assert all(lab.shape for lab in labels.values())
+
+
+def _item(uid: str, shape: str, hit: bool) -> realeval.LooItem:
+    source, key, name = uid.split("|")
+    it = realeval.LooItem(
+        source, key, 0, name, "aka", EntityType.PERSON, name, (name,), (), 0, "dev"
+    )
+    it.categories = {"shape": shape}
+    it.hit = hit
+    return it
+
+
+def test_true_variant_recall_is_stratified_by_shape() -> None:
+    labels = {f"s|{i}|n": realeval.Label("A", "variant") for i in range(10)}
+    labels.update({f"s|{i}|n": realeval.Label("B", "different") for i in range(10, 30)})
+    labels["s|99|n"] = realeval.Label("C", "variant")  # a stratum too small: pooled share
+    items = [_item(uid, lab.shape, False) for uid, lab in labels.items()]
+    items += [_item(f"s|h{i}|n", "A", True) for i in range(20)]
+    shares, pooled, used, _basis = realeval.variant_shares(items, labels)
+    assert used == 31 and shares == {"A": 1.0, "B": 0.0}
+    assert pooled == 11 / 31
+    got = realeval.true_variant_recall(items, shares, pooled)
+    # 20 hits; misses: 10 of A (all variants), 20 of B (none), 1 of C (pooled share).
+    assert got["recall_true_variants"] == round(20 / (20 + 10 + 11 / 31), 4)
+    # A labelled item that is now a hit no longer counts among the misses' labels.
+    items[0].hit = True
+    _shares, _pooled, used, _basis = realeval.variant_shares(items, labels)
+    assert used == 30
