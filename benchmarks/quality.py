@@ -4,7 +4,12 @@ false positives.
 
     python benchmarks/quality.py [--lists ../shared/data/lists] [--positives 3000]
         [--negatives 3000] [--seed 20260709] [--threshold T] [--json OUT] [--devset CSV]
-        [--save-devset CSV] [--set WEIGHT=VALUE ...]
+        [--save-devset CSV] [--set WEIGHT=VALUE ...] [--no-real | --real-fast] [--real-only]
+
+After the generated dev set (kept as the regression part) it prints the real-variant
+evaluation of ``benchmarks/realeval.py`` (leave-one-name-out, cross-list pairs, real unlisted
+negatives, per dev / frozen-test split and per category): the headline figures. ``--no-real``
+skips it, ``--real-fast`` runs it on a 1-in-10 slice, ``--real-only`` skips the dev set.
 
 ``--set`` tries other :class:`~compliance.matching.weights.Weights` on the matcher under test
 without editing code (``--set min_key_coverage=0 --set token_similarity_floor=0.8``); the
@@ -49,6 +54,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import devset
+import realeval
 from devset import Context, DevRow
 
 from compliance.matching.engine import Matcher
@@ -576,7 +582,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         metavar="WEIGHT=VALUE",
         help="override a Weights field for the matcher under test (repeatable)",
     )
+    ap.add_argument(
+        "--no-real",
+        action="store_true",
+        help="skip the real-variant evaluation (benchmarks/realeval.py, ~1 min)",
+    )
+    ap.add_argument(
+        "--real-fast",
+        action="store_true",
+        help=f"real-variant evaluation on a 1-in-{realeval.FAST_EVERY} slice",
+    )
+    ap.add_argument(
+        "--real-only", action="store_true", help="skip the generated dev set (regression part)"
+    )
     args = ap.parse_args(argv)
+    if args.real_only:
+        run_real(args, None)
+        return
     weights = parse_overrides(args.overrides)
     threshold = weights.review_threshold if args.threshold is None else args.threshold
 
@@ -615,10 +637,31 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     text, data = report(results, threshold, info)
     print(text)
+    data = run_real(args, data)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(data, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
+        )
         print(f"\nJSON: {args.json}")
+
+
+def run_real(args: argparse.Namespace, data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Print the real-variant evaluation (unless ``--no-real``); its figures go under
+    ``real`` in the JSON."""
+    if args.no_real:
+        return data
+    print("\n(generated dev set above: the regression part; the headline figures follow)")
+    text, real = realeval.evaluate(args.lists, fast=args.real_fast, threshold=args.threshold)
+    print(text)
+    if data is not None:
+        data["real"] = real
+    elif args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps({"real": real}, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+    return data
 
 
 if __name__ == "__main__":
