@@ -321,13 +321,14 @@ def _ods_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise ListFormatError(path, f"not a readable ODS (zip) file: {exc}") from None
     with archive:
-        try:
-            mimetype = archive.getinfo("mimetype")
-            info = archive.getinfo("content.xml")
-        except KeyError as exc:
-            raise ListFormatError(
-                path, f"not an ODS spreadsheet: {exc.args[0]} is missing from the archive"
-            ) from None
+        members = set(archive.namelist())
+        for member in ("mimetype", "content.xml"):
+            if member not in members:
+                raise ListFormatError(
+                    path, f"not an ODS spreadsheet: {member} is missing from the archive"
+                )
+        mimetype = archive.getinfo("mimetype")
+        info = archive.getinfo("content.xml")
         if info.file_size > MAX_CONTENT_BYTES:
             raise ListFormatError(
                 path,
