@@ -765,3 +765,24 @@ def test_real_set_loads_as_a_version(service: ListService, real_dir: Path) -> No
     )
     (status,) = service.status()
     assert status.published == "2026-04-29" and status.entry_count == 6_046
+
+
+# ============================================================================ CLI
+def test_cli_loads_a_detected_set_and_refuses_a_bad_one_with_exit_2(env: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from compliance.cli import app
+
+    runner = CliRunner()
+    paths = [str(p) for p in write_set(env / "v1")]
+    result = runner.invoke(app, ["lists", "load", *paths, "--json"])
+    assert result.exit_code == 0, result.output
+    loaded = json.loads(result.stdout)
+    loaded = loaded[0] if isinstance(loaded, list) else loaded
+    assert (loaded["source"], loaded["format"], loaded["entries"]) == ("uk-fcdo", "uk", 3)
+    bad = write_set(env / "bad", subjects=[*SUBJECT_ROWS, "RUS0009,robot,,1,,"])
+    result = runner.invoke(app, ["lists", "load", *map(str, bad), "--format", "uk"])
+    assert result.exit_code == 2
+    assert "d.csv, line 5, field 'subject_type'" in result.stderr
