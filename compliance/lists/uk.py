@@ -1,7 +1,8 @@
 """The UK Sanctions List (FCDO): the CSV file set split by subject, or the official ODS.
 
-**CSV file set** (the FCDO CSV layout, one row per name / date of birth / identifier). Each file
-is told by its header, never by its name:
+**CSV file set**: the FCDO CSV's fields split into one file per kind of row (subjects, names,
+dates of birth, identifiers), as in ``../shared/data/lists/uk``. Each file is told by its
+header, never by its name:
 
 * subjects (``unique_id, subject_type`` + ``un_reference_number, ofsi_group_id,
   date_designated, last_updated``): one :class:`ListEntry` each. ``key`` = ``unique_id``
@@ -14,7 +15,8 @@ is told by its header, never by its name:
 * names (``unique_id, name_type, name_6`` + ``name_id, alias_strength, full_name,
   name_1..name_5``), required. The text is ``full_name`` when given, else ``name_1`` ..
   ``name_5`` then ``name_6`` (the family name); for an entity or ship ``name_6`` is the whole
-  name and is used as is. ``name_type`` ``primary`` is the entry's name (a second primary
+  name and is used as is (a row that also fills ``name_1..name_5`` is an
+  ``entity_name_parts`` problem). ``name_type`` ``primary`` is the entry's name (a second primary
   becomes an ``aka`` alias and a problem); ``primary_variation`` and ``alias`` are aliases,
   ``aka`` unless ``alias_strength`` is ``low_quality_aka`` (-> ``weak``).
 * dates of birth (``unique_id, year`` + ``month, day, precision``), optional: ``YYYY-MM-DD``,
@@ -25,8 +27,9 @@ is told by its header, never by its name:
   ``registration_number``, ``imo``; repeated rows are counted (``stats["identifier_rows"]``)
   and kept once.
 
-A name, date or identifier whose ``unique_id`` is not a subject is an orphan: counted and
-reported as a problem. A file set without the dates-of-birth or identifiers file loads, with
+A name, date or identifier whose ``unique_id`` is not a subject is an orphan: counted
+(``stats["orphan_names"]`` ...) and reported as a problem. A subject without any name row is
+an error. A file set without the dates-of-birth or identifiers file loads, with
 a ``partial_file_set`` problem.
 
 **ODS** (``UK_Sanctions_List.ods``, primary names only): one sheet whose first non-empty row
@@ -34,8 +37,10 @@ is the header ``Unique ID, OFSI Group ID, Name, Regime Name, Type, Designation s
 Designated, Sanctions Imposed``. The file is a zip archive: ``content.xml`` is refused when
 it unpacks to more than :data:`MAX_CONTENT_BYTES` (declared size or bytes actually read), and
 is parsed as a stream with :mod:`defusedxml`. Same keys, types, programs and identifiers as
-the CSV set; ``extra`` holds the regime name, designation source and sanctions imposed. Line
-numbers in errors are spreadsheet row numbers.
+the CSV set; ``extra`` holds the regime name, designation source and sanctions imposed; a
+row with an empty Name (the 2025-08-11 file has two) is not loaded and is an ``empty_name``
+problem. ``published`` is unknown (the file does not say). Line numbers in errors are
+spreadsheet row numbers.
 """
 
 from __future__ import annotations
@@ -118,9 +123,9 @@ _ODS_COLUMNS = (
     ),
 )
 _REGIME = re.compile(r"^([A-Z]{2,4})\d")
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
-_DIGITS = re.compile(r"^\d+$")
+_DMY = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ].*)?")
+_DIGITS = re.compile(r"[0-9]{1,9}")  # ints small enough for any count or date part
 
 
 def default_source(paths: Sequence[Path]) -> str:
@@ -156,9 +161,9 @@ def sniff(first_line: str) -> bool:
 def iso_day(text: str) -> str | None:
     """``DD/MM/YYYY`` (or ``DD-MM-YYYY``, ``YYYY-MM-DD``) as ``YYYY-MM-DD``; else None."""
     value = clean(text)
-    if m := _DMY.match(value):
+    if m := _DMY.fullmatch(value):
         day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    elif m := _ISO.match(value):
+    elif m := _ISO.fullmatch(value):
         year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
     else:
         return None
@@ -286,7 +291,7 @@ def _cell_text(cell: StdET.Element) -> str:
 
 def _repeat(path: Path, element: StdET.Element, attribute: str, row: int) -> int:
     text = element.get(attribute, "1")
-    if not _DIGITS.match(text) or int(text) < 1:
+    if not _DIGITS.fullmatch(text) or int(text) < 1:
         raise ListFormatError(path, f"bad repeat count {text!r} in content.xml", line=row)
     return int(text)
 
@@ -371,11 +376,15 @@ def _ods_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             raise ListFormatError(
                 path, f"malformed content.xml: {exc} (XML line {line})", line=row + 1 or None
             ) from None
+        except (LookupError, UnicodeError) as exc:  # <?xml encoding="..."?> unknown or wrong
+            raise ListFormatError(
+                path, f"content.xml: unreadable text encoding ({exc})", line=row + 1
+            ) from None
         except DefusedXmlException as exc:
             raise ListFormatError(
                 path, f"forbidden XML construct in content.xml ({type(exc).__name__})"
             ) from None
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError) as exc:
             raise ListFormatError(path, f"corrupt ODS archive: {exc}") from None
         except NotImplementedError as exc:
             raise ListFormatError(path, f"unsupported ODS archive: {exc}") from None
@@ -569,7 +578,7 @@ def _names(
 
 
 def _number(text: str) -> int | None:
-    return int(text) if _DIGITS.match(text) else None
+    return int(text) if _DIGITS.fullmatch(text) else None
 
 
 def _dob(table: _Table, record: list[str], line: int, problems: Problems) -> str | None:

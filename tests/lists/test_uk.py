@@ -629,6 +629,14 @@ def test_ods_entity_expansion_is_refused(tmp_path: Path) -> None:
     assert "forbidden XML construct" in error.message
 
 
+@pytest.mark.parametrize("encoding", ["UTF-1", "UTF-16"])
+def test_ods_with_an_unknown_or_wrong_xml_encoding_is_refused(tmp_path: Path, encoding) -> None:  # type: ignore[no-untyped-def]
+    """Found by fuzzing: an unknown ``encoding`` in the XML declaration raised LookupError."""
+    content = content_xml([ODS_HEADER, *ODS_ROWS]).replace("UTF-8", encoding, 1)
+    error = _error([write_ods(tmp_path / "x.ods", content=content)])
+    assert "x.ods" in error.message and "encoding" in error.message
+
+
 def test_ods_zip_bomb_is_refused_before_parsing(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A content.xml that unpacks far beyond the limit: refused on its declared size, and
     refused while streaming when the declared size lies."""
