@@ -9,8 +9,10 @@ header, never by its name:
   (``RUS0001``); ``entity_type`` from ``subject_type`` (``individual`` -> person, ``entity``
   -> organization, ``ship`` -> vessel, ``aircraft``); ``programs`` = the regime code, the
   letters of ``unique_id`` (``RUS``); ``un_reference_number`` is an identifier of kind
-  ``un_reference`` (as in the UN loader) and ``ofsi_group_id`` one of kind ``ofsi_group_id``:
-  they pair entries across lists. ``start_date`` = ``date_designated`` (``DD/MM/YYYY``);
+  ``un_reference`` (as in the UN loader: it pairs entries across lists). ``ofsi_group_id`` is
+  kept in ``extra``, not as an identifier: it is a 4-5 digit list-internal number, and the
+  matcher treats a customer registration number equal to any identifier as a near-certain
+  hit (``12703`` would alert on AFG0001). ``start_date`` = ``date_designated`` (``DD/MM/YYYY``);
   ``published`` = the latest ``last_updated``.
 * names (``unique_id, name_type, name_6`` + ``name_id, alias_strength, full_name,
   name_1..name_5``), required. The text is ``full_name`` when given, else ``name_1`` ..
@@ -36,8 +38,8 @@ a ``partial_file_set`` problem.
 is the header ``Unique ID, OFSI Group ID, Name, Regime Name, Type, Designation source, Date
 Designated, Sanctions Imposed``. The file is a zip archive: ``content.xml`` is refused when
 it unpacks to more than :data:`MAX_CONTENT_BYTES` (declared size or bytes actually read), and
-is parsed as a stream with :mod:`defusedxml`. Same keys, types, programs and identifiers as
-the CSV set; ``extra`` holds the regime name, designation source and sanctions imposed; a
+is parsed as a stream with :mod:`defusedxml`. Same keys, types and programs as the CSV set;
+``extra`` holds the OFSI group id, regime name, designation source and sanctions imposed; a
 row with an empty Name (the 2025-08-11 file has two) is not loaded and is an ``empty_name``
 problem. ``published`` is unknown (the file does not say). Line numbers in errors are
 spreadsheet row numbers.
@@ -439,9 +441,8 @@ def _entry(subject: _Subject, names_path: Path | None, problems: Problems) -> Li
     identifiers: list[Identifier] = []
     if subject.un_reference:
         identifiers.append(Identifier("un_reference", subject.un_reference))
-    if subject.ofsi_group:
-        identifiers.append(Identifier("ofsi_group_id", subject.ofsi_group))
     identifiers.extend(subject.identifiers)
+    extra = [("ofsi_group_id", subject.ofsi_group)] if subject.ofsi_group else []
     return ListEntry(
         key=subject.key,
         name=name,
@@ -453,7 +454,7 @@ def _entry(subject: _Subject, names_path: Path | None, problems: Problems) -> Li
         dates_of_birth=unique(subject.dobs),
         start_date=subject.designated,
         source_url=SOURCE_URL,
-        extra=tuple(subject.extra),
+        extra=(*extra, *subject.extra),
     )
 
 

@@ -34,7 +34,7 @@ from compliance.errors import BadInputError, ListFormatError
 from compliance.lists import detect_format, parse_files, uk
 from compliance.lists.service import ListService
 from compliance.matching.engine import Matcher
-from compliance.model import AliasKind, EntityType, Identifier, ParsedList
+from compliance.model import AliasKind, EntityType, Identifier, ParsedList, Party
 
 SUBJECTS = "unique_id,subject_type,un_reference_number,ofsi_group_id,date_designated,last_updated"
 NAMES = (
@@ -226,13 +226,13 @@ def test_real_csv_set_counts(real: ParsedList) -> None:
     kinds = Counter(i.kind for e in real.entries for i in e.identifiers)
     assert kinds == {
         "un_reference": 1_002,
-        "ofsi_group_id": 5_148,
         "passport": 722,
         "national_id": 418,
         "registration_number": 599,
         "imo": 631,
     }
     assert stats["identifiers"] == sum(kinds.values())
+    assert sum(1 for e in real.entries if "ofsi_group_id" in dict(e.extra)) == 5_148
     for orphan in ("orphan_names", "orphan_dobs", "orphan_identifiers"):
         assert stats.get(orphan, 0) == 0
     problems = {p.kind: p.count for p in real.problems}
@@ -252,7 +252,7 @@ def test_real_entries_are_built_as_documented(real: ParsedList) -> None:
         "A Kabir",
     ]
     assert Identifier("un_reference", "TAi.003") in afg.identifiers
-    assert Identifier("ofsi_group_id", "6909") in afg.identifiers
+    assert dict(afg.extra)["ofsi_group_id"] == "6909"
     assert afg.start_date == "2001-01-25" and afg.programs == ("AFG",)
     anwari = by_key["AFG0009"]
     assert {a.name: a.kind for a in anwari.aliases}["Mudir"] is AliasKind.WEAK
@@ -297,8 +297,9 @@ def test_real_ods_counts(real_dir: Path) -> None:
         "HAJI KHAIRULLAH HAJI SATTAR MONEY EXCHANGE",
         "2012-06-29",
     )
-    assert first.identifiers == (Identifier("ofsi_group_id", "12703"),)
+    assert first.identifiers == ()
     assert dict(first.extra) == {
+        "ofsi_group_id": "12703",
         "regime": "Afghanistan",
         "designation_source": "UN",
         "sanctions_imposed": "Asset freeze",
@@ -330,6 +331,19 @@ def test_uk_names_match_through_the_matcher(real: ParsedList) -> None:
     assert company[0].entry_key == "AFG0001" and company[0].matched_kind == "aka"
 
 
+@pytest.mark.shared
+def test_an_ofsi_group_id_is_not_an_identifier_a_customer_can_match(real: ParsedList) -> None:
+    """OFSI group ids are 4-5 digit list-internal numbers: as identifiers, a customer whose
+    registration number is 12703 scored 0.95 against AFG0001 whatever its name."""
+    matcher = Matcher.build([("uk-fcdo", real.entries)])
+    party = Party(id="c1", name="Acme Widgets Ltd", registration_number="12703")
+    assert matcher.match(party) == []
+    # a real identifier still matches on its own (IMO number of a listed ship)
+    imo = next((e.key, i.value) for e in real.entries for i in e.identifiers if i.kind == "imo")
+    hits = matcher.match(Party(id="c2", name="Blue Star Shipping", registration_number=imo[1]))
+    assert [h.entry_key for h in hits] == [imo[0]]
+
+
 # ============================================================================ the layout
 def test_fixture_set_layout(tmp_path: Path) -> None:
     parsed = uk.parse(write_set(tmp_path))
@@ -349,18 +363,17 @@ def test_fixture_set_layout(tmp_path: Path) -> None:
     ]
     assert person.dates_of_birth == ("1954-04-26", "1955", "1956-07", "1957-02")
     assert person.identifiers == (
-        Identifier("ofsi_group_id", "12944"),
         Identifier("passport", "P123456"),
         Identifier("national_id", "AB 123"),
     )
     assert firm.identifiers == (
         Identifier("un_reference", "TAe.010"),
-        Identifier("ofsi_group_id", "12703"),
         Identifier("registration_number", "UK Company no. 06527449"),
     )
     assert Identifier("imo", "IMO9000001") in ship.identifiers
     assert person.start_date == "2020-12-31" and dict(person.extra) == {
-        "last_updated": "2025-04-09"
+        "ofsi_group_id": "12944",
+        "last_updated": "2025-04-09",
     }
     assert person.programs == ("RUS",) and person.list_code == "UK"
     assert parsed.published == "2026-04-16"
@@ -436,7 +449,7 @@ def test_fixture_ods(tmp_path: Path) -> None:
         EntityType.PERSON,
         "2020-12-31",
     )
-    assert person.identifiers == (Identifier("ofsi_group_id", "12944"),)
+    assert person.identifiers == () and dict(person.extra)["ofsi_group_id"] == "12944"
     assert parsed.entries[2].entity_type is EntityType.VESSEL
     assert [(p.kind, p.line) for p in parsed.problems] == [("empty_name", 5)]
 
