@@ -26,8 +26,9 @@ header, never by its name:
   values allow; an impossible date keeps what is valid of it and is a problem.
 * identifiers (``unique_id, identifier_type, raw_value``), optional: ``passport``,
   ``national`` -> ``national_id``, ``business_registration_numbers`` ->
-  ``registration_number``, ``imo``; repeated rows are counted (``stats["identifier_rows"]``)
-  and kept once.
+  ``registration_number`` (one identifier per number in a labelled cell such as ``OGRN:
+  1027739090708 INN: 7731018133``), ``imo``; repeated rows are counted
+  (``stats["identifier_rows"]``) and kept once.
 
 A name, date or identifier whose ``unique_id`` is not a subject is an orphan: counted
 (``stats["orphan_names"]`` ...) and reported as a problem. A subject without any name row is
@@ -127,6 +128,13 @@ _ODS_COLUMNS = (
 _REGIME = re.compile(r"^([A-Z]{2,4})\d")
 _DMY = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ].*)?")
+# Registration numbers inside a labelled cell: pieces between other characters, less a word or
+# a register's label glued on the right ("1247700239270Russia", "7838121341OGRN"); 5+
+# characters with a digit. Other trailing capitals are kept (codes end in letters too).
+_PIECES = re.compile(r"[^0-9A-Za-z]+")
+_GLUED_WORD = re.compile(
+    r"(.*[0-9])(?:[A-Z]?[a-z]+|INN|OGRN|OGRNIP|KPP|TIN|SRN|BIN|PPC|OKPO|SWIFT|VAT|UNN)"
+)
 _DIGITS = re.compile(r"[0-9]{1,9}")  # ints small enough for any count or date part
 
 
@@ -678,7 +686,29 @@ def _identifiers(
             )
             continue
         kind = _ID_KINDS.get(type_text) or re.sub(r"[^a-z0-9]+", "_", type_text).strip("_")
-        subject.identifiers.append(Identifier(kind or "identifier", value))
+        for number in _numbers(kind, value, stats):
+            subject.identifiers.append(Identifier(kind or "identifier", number))
+
+
+def _numbers(kind: str, value: str, stats: Counter[str]) -> list[str]:
+    """The identifier values in one ``raw_value``. A leading ``'`` (a spreadsheet's text
+    marker: ``'000737``) is dropped. A registration-number cell is a label and one or more
+    numbers (``OGRN: 1027739090708 INN: 7731018133``, ``UK Company no. 06527449``): each
+    number (5+ ASCII letters and digits, one a digit) is an identifier of its own, so that
+    a customer's registration number can equal it; a cell without one is kept whole."""
+    text = value.lstrip("'’ ").strip() or value
+    if kind != "registration_number":
+        return [text]
+    pieces = (
+        m.group(1) if (m := _GLUED_WORD.fullmatch(piece)) else piece
+        for piece in _PIECES.split(text)
+    )
+    found = list(dict.fromkeys(p for p in pieces if len(p) >= 5 and any(c.isdigit() for c in p)))
+    if not found:
+        return [text]
+    if found != [text]:
+        stats["registration_numbers_split"] += 1
+    return found
 
 
 def _parse_csv_set(paths: Sequence[Path]) -> ParsedList:

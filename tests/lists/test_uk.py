@@ -13,7 +13,11 @@ module on ``../shared/data/lists/uk`` and ``grep -c`` on the ODS's ``content.xml
 * subject_dobs.csv: 3,538 rows, all distinct per subject (2,616 exact, 132 month_year, 790
   year_only).
 * subject_identifiers.csv: 22,787 rows but only 2,370 distinct (subject, type, value):
-  722 passport, 418 national, 599 business registration, 631 IMO.
+  722 passport, 418 national, 599 business registration, 631 IMO. The registration cells
+  split on every character but ASCII letters and digits, keeping pieces of 5+ with a digit
+  (the whole cell when there is none), give 726 distinct (subject, number); 34 of those
+  pieces have a register label or word glued on the right (``7838121341OGRN``,
+  ``1247700239270Russia``) and two are too short without it (``30INN``, ``2354India``): 724.
 * No orphans in any file.
 * The ODS: 5,302 data rows (3,754 ``Individual``, 1,087 ``Entity``, 461 ``Ship``); two
   individuals (BEL0174 on row 649 and one more) have an empty Name.
@@ -72,6 +76,8 @@ ID_ROWS = [
     "2,RUS0001,12944,P123456,passport,Russian passport",
     "3,RUS0002,15000,IMO9000001,imo,",
     "4,AFG0001,12703,UK Company no. 06527449,business_registration_numbers,",
+    '8,AFG0001,12703,"OGRN: 1027739090708 INN:7731018133KPP",business_registration_numbers,',
+    "9,RUS0002,15000,'000737,passport,",
     "5,RUS0001,12944,  AB  123 ,national,",
     "6,XXX0009,,A1,passport,",
     "7,XXX0009,,A2,passport,",
@@ -228,7 +234,7 @@ def test_real_csv_set_counts(real: ParsedList) -> None:
         "un_reference": 1_002,
         "passport": 722,
         "national_id": 418,
-        "registration_number": 599,
+        "registration_number": 724,
         "imo": 631,
     }
     assert stats["identifiers"] == sum(kinds.values())
@@ -368,8 +374,14 @@ def test_fixture_set_layout(tmp_path: Path) -> None:
     )
     assert firm.identifiers == (
         Identifier("un_reference", "TAe.010"),
-        Identifier("registration_number", "UK Company no. 06527449"),
+        Identifier("registration_number", "06527449"),
+        Identifier("registration_number", "1027739090708"),
+        Identifier("registration_number", "7731018133"),
     )
+    assert Identifier("passport", "000737") in ship.identifiers  # spreadsheet text marker
+    matcher = Matcher.build([("uk-fcdo", parsed.entries)])
+    hits = matcher.match(Party(id="c", name="Unrelated Name LLC", registration_number="7731018133"))
+    assert [h.entry_key for h in hits] == ["AFG0001"]
     assert Identifier("imo", "IMO9000001") in ship.identifiers
     assert person.start_date == "2020-12-31" and dict(person.extra) == {
         "ofsi_group_id": "12944",
@@ -379,11 +391,12 @@ def test_fixture_set_layout(tmp_path: Path) -> None:
     assert parsed.published == "2026-04-16"
     stats = parsed.stats
     assert (stats["orphan_names"], stats["orphan_dobs"], stats["orphan_identifiers"]) == (1, 1, 2)
-    assert stats["identifier_rows"] == 7 and stats["name_count"] == 8
+    assert stats["identifier_rows"] == 9 and stats["name_count"] == 8
+    assert stats["registration_numbers_split"] == 2
     problems = {p.kind: (p.count, p.line, Path(p.path).name) for p in parsed.problems}
     assert problems["orphan_names"] == (1, 9, "b.csv")
     assert problems["orphan_dobs"] == (1, 6, "c.csv")
-    assert problems["orphan_identifiers"] == (2, 7, "a.csv")
+    assert problems["orphan_identifiers"] == (2, 9, "a.csv")
     assert problems["bad_date"] == (1, 5, "c.csv")  # 30 February: year and month kept
     assert "partial_file_set" not in problems
 
