@@ -125,6 +125,11 @@ _ODS_COLUMNS = (
         "sanctions imposed",
     ),
 )
+_ODS_HEADER = {  # the header's own spelling, for error messages
+    "unique id": "Unique ID",
+    "name": "Name",
+    "type": "Type",
+}
 _REGIME = re.compile(r"^([A-Z]{2,4})\d")
 _DMY = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ].*)?")
@@ -411,7 +416,8 @@ class _Subject:
     un_reference: str = ""
     ofsi_group: str = ""
     designated: str | None = None
-    names: list[tuple[int, str, str, AliasKind]] = field(default_factory=list)  # line,type,..
+    # (line, name_type, text, alias kind), in file order
+    names: list[tuple[int, str, str, AliasKind]] = field(default_factory=list)
     dobs: list[str] = field(default_factory=list)
     identifiers: list[Identifier] = field(default_factory=list)
     extra: list[tuple[str, str]] = field(default_factory=list)
@@ -795,7 +801,7 @@ def _parse_ods(path: Path) -> ParsedList:
                 f"missing required column {column!r}: not the UK Sanctions List ODS "
                 "(Unique ID, OFSI Group ID, Name, Regime Name, Type, ...)",
                 line=header_row,
-                field=column,
+                field=_ODS_HEADER[column],
             )
 
     def get(cells: list[str], column: str) -> str:

@@ -627,7 +627,7 @@ def test_ods_missing_column_and_wrong_container(tmp_path: Path) -> None:
     header = [h for h in ODS_HEADER if h != "Name"]
     content = content_xml([header, ["RUS0001", "1", "Russia", "Individual", "UK", "", ""]])
     error = _error([write_ods(tmp_path / "a.ods", content=content)])
-    assert (error.line, error.field) == (1, "name")
+    assert (error.line, error.field) == (1, "Name")
     error = _error([write_ods(tmp_path / "b.ods", mimetype=b"application/zip")])
     assert "wrong mimetype" in error.message
     plain = tmp_path / "c.ods"
