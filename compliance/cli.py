@@ -285,7 +285,7 @@ def lists_load(
     files: Annotated[list[Path], typer.Argument(help="The list file(s); OFAC: sdn + alt + add.")],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="csl|ofac|un|ftm|custom|nsfreg|dpl (default: detect)"),
+        typer.Option("--format", help="csl|ofac|un|ftm|custom|nsfreg|dpl|uk (default: detect)"),
     ] = None,
     source: Annotated[
         str | None, typer.Option("--source", help="Source name (default from the format).")

@@ -29,6 +29,7 @@ FORMATS: dict[str, str] = {
     "ftm": "compliance.lists.ftm",
     "nsfreg": "compliance.lists.nsfreg",
     "dpl": "compliance.lists.dpl",
+    "uk": "compliance.lists.uk",
 }
 
 
@@ -48,6 +49,15 @@ def _head(path: Path) -> str:
         return ""
 
 
+def _is_uk(paths: Sequence[Path], names: list[str]) -> bool:
+    """The UK Sanctions List: an ``.ods`` file, or CSV files told by their header rows."""
+    from compliance.lists.uk import sniff
+
+    if any(n.endswith(".ods") for n in names):
+        return True
+    return any(sniff(_head(p).split("\n", 1)[0]) for p in paths)
+
+
 def detect_format(paths: Sequence[Path]) -> str:
     """Guess a file set's format from names and first bytes; ``--format`` overrides this."""
     if not paths:
@@ -58,6 +68,8 @@ def detect_format(paths: Sequence[Path]) -> str:
     first_line = head.split("\n", 1)[0].replace('"', "").strip().lower()
     if any(n.startswith(("sdn", "cons_", "alt", "add")) and n.endswith(".csv") for n in names):
         return "ofac"
+    if _is_uk(paths, names):
+        return "uk"
     if head.startswith("<?xml") or head.startswith("<CONSOLIDATED_LIST"):
         return "un"
     if first_line.startswith(("_id,source,entity_number", "source,entity_number")):
