@@ -261,6 +261,10 @@ def _parse_root(path: Path) -> _Element:
         raise ListFormatError(
             path, f"forbidden XML construct ({type(exc).__name__}); refusing to parse"
         ) from None
+    except (LookupError, ValueError) as exc:  # an unknown encoding in the XML declaration
+        raise ListFormatError(
+            path, f"unreadable XML ({type(exc).__name__}: {exc})", line=1
+        ) from None
     if root.tag != ROOT_TAG:
         raise ListFormatError(
             path, f"root element is <{root.tag}>, expected <{ROOT_TAG}>: not a UN consolidated list"

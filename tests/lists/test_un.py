@@ -321,6 +321,15 @@ def test_wrong_encoding(tmp_path: Path) -> None:
     assert info.value.line == line
 
 
+def test_unknown_declared_encoding_is_a_format_error(tmp_path: Path) -> None:
+    # Was an uncaught LookupError (a traceback) from the XML parser's codec lookup.
+    path = tmp_path / "un.xml"
+    path.write_bytes(b'<?xml version="1.0" encoding="x-no-such-codec"?><CONSOLIDATED_LIST/>')
+    with pytest.raises(ListFormatError, match="unreadable XML") as info:
+        un.parse([path])
+    assert info.value.line == 1
+
+
 def test_entity_expansion_is_refused(tmp_path: Path) -> None:
     bomb = (
         '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
