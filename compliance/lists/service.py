@@ -212,6 +212,15 @@ def _fileset_refusals(fmt: str, paths: Sequence[Path], parsed: ParsedList) -> li
                     {"missing_files": missing},
                 )
             )
+    partial = [p.message for p in parsed.problems if p.kind == "partial_file_set"]
+    if partial:  # a loader that knows its file set says what is missing (e.g. the UK set)
+        out.append(
+            _Refusal(
+                "--allow-partial",
+                "partial file set: " + "; ".join(display_text(m) for m in partial),
+                {"partial_file_set": partial},
+            )
+        )
     declared = parsed.stats.get("declared_records")
     found = parsed.stats.get("rows", len(parsed.entries))
     mismatches = [p.message for p in parsed.problems if p.kind == "count_mismatch"]

@@ -779,7 +779,8 @@ def test_versions_and_diff_through_the_service(service: ListService, tmp_path: P
     names = [n for n in names if ",RUS0002," not in n] + [
         "10,BEL0174,primary,,Pavel Ivanovich KAZAKOV,KAZAKOV,Pavel,Ivanovich,,,"
     ]
-    second = service.load(write_set(tmp_path / "v2", subjects=subjects, names=names), fmt="uk")
+    v2 = write_set(tmp_path / "v2", subjects=subjects, names=names)
+    second = service.load(v2, fmt="uk", policy=None)  # 1 of 3 removed: version mechanics only
     assert second.status == "loaded" and second.seq == 2
     assert second.diff_counts == {"added": 1, "removed": 1, "changed": 1, "unchanged": 1}
     diff = service.diff("uk-fcdo")
@@ -820,3 +821,19 @@ def test_cli_loads_a_detected_set_and_refuses_a_bad_one_with_exit_2(env: Path) -
     result = runner.invoke(app, ["lists", "load", *map(str, bad), "--format", "uk"])
     assert result.exit_code == 2
     assert "d.csv, line 5, field 'subject_type'" in result.stderr
+
+
+def test_a_partial_uk_set_needs_allow_partial(env: Path) -> None:
+    from typer.testing import CliRunner
+
+    from compliance.cli import app
+
+    runner = CliRunner()
+    partial = write_set(env / "v1", dobs=None, ids=None)  # subjects and names only
+    result = runner.invoke(app, ["lists", "load", *map(str, partial), "--format", "uk"])
+    assert result.exit_code == 2, result.output
+    assert "partial file set" in result.stderr and "--allow-partial" in result.stderr
+    result = runner.invoke(
+        app, ["lists", "load", *map(str, partial), "--format", "uk", "--allow-partial"]
+    )
+    assert result.exit_code == 0, result.output
