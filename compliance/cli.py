@@ -56,7 +56,27 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 
 # Piped or captured output gets a wide, stable layout instead of an 80-column squeeze.
-out = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so nothing more (not even the interpreter's last flush) fails
+    on a reader that has gone away."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+class _Stdout(Console):
+    """rich's console exits 1 when its reader goes away (``... | head``); 1 is the
+    ``--fail-on`` code, so a closed output is reported like any operational failure (3)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        _silence_stdout()
+        raise OperatingSystemError("the output was closed early (broken pipe); it is incomplete")
+
+
+out = _Stdout(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 P = ParamSpec("P")
@@ -75,7 +95,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         started = datetime.now(UTC)
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            sys.stdout.flush()  # a reader that went away fails here, inside the mapping
+            return result
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # typer.Exit and usage errors carry their own code
         except KeyboardInterrupt:
@@ -170,6 +192,7 @@ def _as_error(exc: Exception, kwargs: dict[str, Any]) -> ComplianceError:
         reason = exc.strerror or str(exc) or type(exc).__name__
         if isinstance(exc, BrokenPipeError) and not what:
             reason = "the output was closed early (broken pipe); it is incomplete"
+            _silence_stdout()
         if _about_argument(exc, kwargs):
             return BadInputError(f"{what}{reason}")
         return OperatingSystemError(f"{what}{reason}")

@@ -197,3 +197,30 @@ def test_exit_precedence_finding_over_rejected_rows(
     if listed:
         assert "--fail-on prohibited: 1 records at or above prohibited" in r.stderr
         assert ("(and 1 rejected rows)" in r.stderr) is rejected
+
+
+# ------------------------------------------------------------------------ closed output
+@pytest.mark.parametrize("args", [["lists", "status"], ["lists", "status", "--json"]])
+def test_a_closed_output_is_3_not_1(env: Path, args: list[str]) -> None:
+    """``compliance lists status | head -1``: rich's console exits 1 when its reader goes away,
+    and 1 reads as a --fail-on finding. The reader here is gone before anything is written."""
+    home = env / "home"
+    environ = {**os.environ, "COMPLIANCE_HOME": str(home)}
+    subprocess.run(  # first use: schema and demo list, with an open output
+        [sys.executable, "-m", "compliance", "lists", "status"],
+        env=environ, capture_output=True, check=True, timeout=120,
+    )  # fmt: skip
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will ever read
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "compliance", *args],
+            env=environ, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert _error_lines(proc.stderr) == [
+        "error: the output was closed early (broken pipe); it is incomplete"
+    ]
