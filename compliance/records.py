@@ -677,6 +677,8 @@ class _Finisher(Generic[_T, _R]):
     def fail(self, line: int, error: str, fields: Fields | None = None) -> _R:
         record_id = fields.get("id", "") if fields is not None else ""
         shown = record_id if 0 < len(record_id) <= MAX_FIELD_CHARS else None
+        if shown is not None and _SURROGATE.search(shown):
+            shown = None  # an id that cannot be written out; the line number says which row
         return self.result(line, shown, None, error)
 
 
@@ -811,6 +813,12 @@ class _JsonFields:
     def __call__(
         self, obj: dict[str, object], line: str
     ) -> tuple[Fields, Arrays, list[str], str | None]:
+        if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+            error = _check_surrogates(obj)
+            if error is not None:
+                record_id = obj.get("id")
+                fields = {"id": record_id} if isinstance(record_id, str) else {}
+                return fields, _NO_ARRAYS, [], error
         names, extra, unique = self._plan(tuple(obj))
         values = obj.values()
         if unique and set(map(type, values)) == _ONLY_STR:
@@ -859,6 +867,32 @@ class _JsonFields:
 
 
 _ONLY_STR = {str}
+
+# A lone UTF-16 surrogate can only come from a JSON ``\\uD800``-style escape (a UTF-8 file
+# cannot hold one, and a valid escaped pair decodes to one character). It is not text: it
+# cannot be encoded, normalised or written, so the row is rejected before it reaches the core.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]", re.ASCII)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(text: str) -> str:
+    """``text`` with lone surrogates written as ``\\udXXX`` (safe to print and encode)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _check_surrogates(obj: dict[str, object]) -> str | None:
+    """The first key or value of a JSON object holding a lone surrogate, as a row error."""
+    for key, value in obj.items():
+        text = value if isinstance(value, str) else _compact(value)
+        found = _SURROGATE.search(key) or _SURROGATE.search(text)
+        if found is not None:
+            code = f"U+{ord(found.group()):04X}"
+            return (
+                f"{_escaped(_norm_key(key))}: holds a lone surrogate ({code}, from a JSON "
+                "\\u escape), which is not Unicode text; escape both halves of a pair or "
+                "remove it"
+            )
+    return None
 
 
 def _json_type(value: object) -> str:
