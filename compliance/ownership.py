@@ -61,6 +61,7 @@ class OwnershipGraph:
         self._pending: list[tuple[int, str]] = []
         self._bloom = bytearray()
         self._rows = 0
+        self._chars = 0
         self._cache: dict[str, list[Party]] = {}
         self._finalizer: weakref.finalize[[str, int], OwnershipGraph] | None = None
         for party in parties:
@@ -80,7 +81,9 @@ class OwnershipGraph:
                 self._spill(key, party)
                 return
             self._by_name.setdefault(key, []).append(party)
-            if self._rows > self._in_memory:  # from now on, every record goes to the file
+            self._chars += _size(party)
+            if self._rows > self._in_memory or self._chars > IN_MEMORY_CHARS:
+                # From now on, every record goes to the file.
                 self._spilled = True
                 self._bloom = bytearray(_BLOOM_BYTES)
                 for kept_key, kept in self._by_name.items():
@@ -200,10 +203,20 @@ class OwnershipGraph:
 _INHERITED: list[sqlite3.Connection] = []
 IN_MEMORY = 20_000
 """Records an :class:`OwnershipGraph` keeps in memory before it spills them all to a file."""
+IN_MEMORY_CHARS = 8_000_000
+"""... and the characters of text they may hold (a few long-field records spill early)."""
 _BLOOM_BYTES = 1 << 20  # 8 Mbit, two probes: ~5% false positives at a million records
 _BLOOM_MASK = _BLOOM_BYTES - 1
 _FLUSH = 5000  # records buffered before they are written to the file
 _CACHE = 4096  # names remembered per process (a chain's parents are looked up again and again)
+
+
+def _size(party: Party) -> int:
+    """Roughly the characters a record holds (its text fields)."""
+    size = len(party.name) + len(party.address or "") + len(party.parent_name or "")
+    size += len(party.ultimate_parent_name or "") + len(party.registration_number or "")
+    size += sum(map(len, party.aliases)) + sum(len(o.name) + 8 for o in party.owners)
+    return size + sum(len(k) + len(v) for k, v in party.extra) + 100
 
 
 def _hash(key: str) -> int:

@@ -24,7 +24,8 @@ the set of ids seen, which the uniqueness check needs.
 
 Untrusted text is never evaluated: JSON is parsed with :func:`json.loads` (``NaN`` and
 ``Infinity`` refused), NUL characters are removed, values echoed in error messages are quoted
-with :func:`repr` and shortened.
+with :func:`repr` and shortened. A lone UTF-16 surrogate (only a JSON ``\\ud800`` escape can
+make one) is not text: its row is rejected, naming the field, and its id is not echoed.
 """
 
 from __future__ import annotations

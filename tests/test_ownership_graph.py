@@ -86,6 +86,16 @@ def test_records_added_after_the_spill_are_found(tmp_path: Path) -> None:
     graph.close()
 
 
+def test_records_with_long_fields_spill_early(tmp_path: Path) -> None:
+    """The in-memory share is bounded in characters too, not only in records."""
+    long = "x" * 3_000_000
+    parties = [Party(f"L{i}", f"Long {i} Ltd", address=long, parent_name="P") for i in range(4)]
+    with OwnershipGraph(parties, directory=tmp_path) as graph:
+        assert graph.spilled and len(graph) == 4
+        found = graph.find("Long 3 Ltd")
+        assert found is not None and found.id == "L3" and found.address is None
+
+
 def _find_in_child(name: str) -> str | None:
     found = _GRAPH.find(name) if _GRAPH is not None else None
     return found.id if found is not None else None
