@@ -269,3 +269,25 @@ def test_random_bytes(env: Path) -> None:
     result = runner.invoke(app, ["screen", str(src), "--out", str(out), "--workers", "1"])
     assert len(check_output(result, out, set())) == 200
     assert time.monotonic() - start < 30
+
+
+def test_random_unicode_data_centres(env: Path) -> None:
+    rng = random.Random(SEED + 3)
+    lines = []
+    for i in range(120):
+        record: dict[str, Any] = {
+            "id": f"d{i}" if rng.random() < 0.9 else hostile(rng, surrogates=True),
+            "name": hostile(rng, surrogates=True),
+            "operator_name": hostile(rng, surrogates=True),
+            "operator_ultimate_parent_name": hostile(rng, surrogates=True),
+            "country": rng.choice(["CN", "MY", "", hostile(rng, surrogates=True)]),
+            "accelerator_model": rng.choice(["H100", "B200", hostile(rng, surrogates=True)]),
+            "accelerator_count": rng.choice([8, "1,024", -1, 1e300, hostile(rng, surrogates=True)]),
+            "eccn": rng.choice(["3A090.a", "EAR99", hostile(rng, surrogates=True)]),
+        }
+        lines.append(json.dumps(record))
+    src = env / "dc.jsonl"
+    src.write_text("\n".join(lines), encoding="utf-8")
+    out = env / "dc.out.jsonl"
+    result = runner.invoke(app, ["screen", str(src), "--kind", "data-centres", "--out", str(out)])
+    assert len(check_output(result, out, set())) == 120
