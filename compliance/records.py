@@ -670,7 +670,11 @@ class _Finisher(Generic[_T, _R]):
             first = self.first_line.setdefault(record_id, line)
             if first != line:
                 errors.append(f"id: duplicate id {_show(record_id)} (first on line {first})")
-        built = self.build(fields, arrays, extra_keys, record_id, errors)
+        try:
+            built = self.build(fields, arrays, extra_keys, record_id, errors)
+        except Exception as exc:  # a reader bug on odd input: this row fails, not the file
+            errors.append(f"row could not be read ({type(exc).__name__})")
+            built = None
         if built is None or errors:
             return self.result(line, record_id or None, None, "; ".join(errors) or "invalid")
         return self.result(line, record_id, built, None)
@@ -934,7 +938,11 @@ def _jsonl_results(path: Path, scan: _Scan, kind: _Kind[_T, _R]) -> Iterator[_R]
             if not isinstance(obj, dict):
                 yield finish.fail(number, f"expected a JSON object, got a {_json_type(obj)}")
                 continue
-            fields, arrays, extra_keys, error = convert(obj, line)
+            try:
+                fields, arrays, extra_keys, error = convert(obj, line)
+            except Exception as exc:  # a reader bug on odd input: this row fails, not the file
+                yield finish.fail(number, f"row could not be read ({type(exc).__name__})")
+                continue
             if error is not None:
                 yield finish.fail(number, error, fields)
                 continue

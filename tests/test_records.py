@@ -652,3 +652,32 @@ def test_jsonl_lone_surrogates_are_row_errors_naming_the_field(tmp_path: Path) -
     ok = by_id(results)
     assert ok["S5"].party is not None and ok["S5"].party.name == "Emoji \U0001f600 pair"
     assert ok["S5"].party.extra == (("note", "\\ud800 is text"),)
+
+
+def test_a_row_the_reader_fails_on_is_that_rows_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 8 item 10, reader side: an unexpected exception while building one record (or
+    converting one JSON object) becomes that row's error; the file goes on."""
+    import dataclasses
+
+    from compliance import records
+
+    def build(fields, arrays, extra_keys, record_id, errors):  # type: ignore[no-untyped-def]
+        if fields.get("name") == "boom":
+            raise UnicodeEncodeError("utf-8", "x", 0, 1, "surrogates not allowed")
+        return records._build_party(fields, arrays, extra_keys, record_id, errors)
+
+    monkeypatch.setattr(records, "_CUSTOMERS", dataclasses.replace(records._CUSTOMERS, build=build))
+    csv_path = write(tmp_path, "c.csv", "id,name\n1,ok\n2,boom\n3,fine\n")
+    results = list(iter_customers(csv_path))
+    assert errors(results) == {3: "row could not be read (UnicodeEncodeError)"}
+    assert results[0].party is not None and results[2].party is not None
+
+    def convert(self, obj, line):  # type: ignore[no-untyped-def]
+        raise RecursionError("deep")
+
+    monkeypatch.setattr(records._JsonFields, "__call__", convert)
+    json_path = write(tmp_path, "c.jsonl", '{"id": "1", "name": "x"}\n{"id": "2", "name": "y"}\n')
+    results = list(iter_customers(json_path))
+    assert errors(results) == {1: "row could not be read (RecursionError)", 2: errors(results)[1]}
