@@ -34,6 +34,13 @@ def name_key(name: str) -> str:
     return " ".join(normalize_name(name, False).tokens)
 
 
+def _record_key(name: str) -> str:
+    """:func:`name_key` without filling the normalizer's cache: the pre-pass reads every
+    record once, and a cache full of their names would only swell the parent process that
+    the workers are forked from."""
+    return " ".join(normalize_name.__wrapped__(name, False).tokens)
+
+
 class OwnershipGraph:
     """The records of one batch that name owners or parents, by normalized name.
 
@@ -71,7 +78,7 @@ class OwnershipGraph:
     def add(self, party: Party) -> None:
         if party.owners or party.parent_name or party.ultimate_parent_name:
             try:
-                key = name_key(party.name)
+                key = _record_key(party.name)
             except Exception:  # a name the normalizer rejects: its own row reports it
                 return
             if not key:
