@@ -2,7 +2,10 @@
 
 Rows are screened in chunks; with ``workers > 1`` the chunks go to forked worker processes
 that share the parent's built index (copy-on-write), and results come back in input order.
-A bad row becomes an output record with its line and error; it never stops the batch.
+A bad row becomes an output record with its line and error; it never stops the batch. That
+holds for a row the screening itself fails on, whatever the exception (it is caught per record,
+in the workers too), and for a chunk whose worker fails as a whole (its rows are screened again
+one by one in the parent).
 """
 
 from __future__ import annotations
@@ -26,9 +29,33 @@ CHUNK = 256
 _WORKER_CTX: ScreeningContext | None = None
 
 
+def _safe_text(text: str) -> str:
+    """``text`` made writable as UTF-8 (a lone surrogate becomes ``\\udXXX``)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _failure(record_id: str | None, kind: str, exc: BaseException) -> dict[str, Any]:
+    """The error record of a row whose screening raised: no decision, never ``clear``."""
+    detail = _safe_text(str(exc))
+    if len(detail) > 200:
+        detail = detail[:200] + "..."
+    return {
+        "record_id": _safe_text(record_id) if record_id is not None else None,
+        "kind": kind,
+        "decision": None,
+        "error": f"screening failed: {type(exc).__name__}: {detail}",
+        "line": None,  # filled in by the reader's side, which knows the line
+        "matches": [],
+        "rule_hits": [],
+    }
+
+
 def _screen_one(party: Party, ctx: ScreeningContext) -> dict[str, Any]:
-    """The one place a batch screens a record."""
-    return screen_party(party, ctx)
+    """The one place a batch screens a record; an exception becomes the row's error record."""
+    try:
+        return screen_party(party, ctx)
+    except Exception as exc:  # any row-level failure, whatever its kind
+        return _failure(party.id, "customer", exc)
 
 
 def _screen_chunk(parties: list[Party]) -> list[dict[str, Any]]:
@@ -105,9 +132,23 @@ def screen_records(
     def emit(chunk: list[RecordResult], screened: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         results = iter(screened)
         for rec in chunk:
-            yield next(results) if rec.party is not None else _error_record(rec)
+            if rec.party is None:
+                yield _error_record(rec)
+                continue
+            result = next(results)
+            if result.get("error"):
+                result["line"] = rec.line
+            yield result
         if on_progress is not None:
             on_progress(len(chunk))
+
+    def collect(
+        chunk: list[RecordResult], result: AsyncResult[list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        try:
+            return result.get()
+        except Exception:  # the chunk as a whole failed: redo it row by row here
+            return _screen_chunk([r.party for r in chunk if r.party is not None])
 
     if workers <= 1:
         for chunk in chunks:
@@ -123,10 +164,10 @@ def screen_records(
             inflight.append((chunk, pool.apply_async(_screen_packed, (packed,))))
             if len(inflight) >= workers * 4:
                 done, result = inflight.popleft()
-                yield from emit(done, result.get())
+                yield from emit(done, collect(done, result))
         while inflight:
             done, result = inflight.popleft()
-            yield from emit(done, result.get())
+            yield from emit(done, collect(done, result))
 
 
 def count_lines(path: Path) -> int:
@@ -187,8 +228,14 @@ def run_data_centres(
                     "rule_hits": [],
                 }
             else:
-                result = screen_data_centre(rec.data_centre, ctx)
-                summary.decisions[result["decision"]] += 1
+                try:
+                    result = screen_data_centre(rec.data_centre, ctx)
+                except Exception as exc:  # any row-level failure
+                    summary.errors += 1
+                    result = _failure(rec.record_id, "data_centre", exc)
+                    result["line"] = rec.line
+                else:
+                    summary.decisions[result["decision"]] += 1
                 yield result
             if on_progress is not None:
                 on_progress(1)

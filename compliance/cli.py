@@ -775,7 +775,8 @@ def screen(
 
 def _ownership_graph(path: Path) -> OwnershipGraph:
     """The batch's records that name owners or parents, so ownership chains through other
-    records of the same file can be followed (one extra read of the file)."""
+    records of the same file can be followed (one extra read of the file). A large graph is
+    spilled to a temporary file, so memory stays flat in the file's length."""
     from compliance.ownership import OwnershipGraph
     from compliance.records import iter_customers
 

@@ -24,7 +24,8 @@ the set of ids seen, which the uniqueness check needs.
 
 Untrusted text is never evaluated: JSON is parsed with :func:`json.loads` (``NaN`` and
 ``Infinity`` refused), NUL characters are removed, values echoed in error messages are quoted
-with :func:`repr` and shortened.
+with :func:`repr` and shortened. A lone UTF-16 surrogate (only a JSON ``\\ud800`` escape can
+make one) is not text: its row is rejected, naming the field, and its id is not echoed.
 """
 
 from __future__ import annotations
@@ -669,7 +670,11 @@ class _Finisher(Generic[_T, _R]):
             first = self.first_line.setdefault(record_id, line)
             if first != line:
                 errors.append(f"id: duplicate id {_show(record_id)} (first on line {first})")
-        built = self.build(fields, arrays, extra_keys, record_id, errors)
+        try:
+            built = self.build(fields, arrays, extra_keys, record_id, errors)
+        except Exception as exc:  # a reader bug on odd input: this row fails, not the file
+            errors.append(f"row could not be read ({type(exc).__name__})")
+            built = None
         if built is None or errors:
             return self.result(line, record_id or None, None, "; ".join(errors) or "invalid")
         return self.result(line, record_id, built, None)
@@ -677,6 +682,8 @@ class _Finisher(Generic[_T, _R]):
     def fail(self, line: int, error: str, fields: Fields | None = None) -> _R:
         record_id = fields.get("id", "") if fields is not None else ""
         shown = record_id if 0 < len(record_id) <= MAX_FIELD_CHARS else None
+        if shown is not None and _SURROGATE.search(shown):
+            shown = None  # an id that cannot be written out; the line number says which row
         return self.result(line, shown, None, error)
 
 
@@ -811,6 +818,12 @@ class _JsonFields:
     def __call__(
         self, obj: dict[str, object], line: str
     ) -> tuple[Fields, Arrays, list[str], str | None]:
+        if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+            error = _check_surrogates(obj)
+            if error is not None:
+                record_id = obj.get("id")
+                fields = {"id": record_id} if isinstance(record_id, str) else {}
+                return fields, _NO_ARRAYS, [], error
         names, extra, unique = self._plan(tuple(obj))
         values = obj.values()
         if unique and set(map(type, values)) == _ONLY_STR:
@@ -860,6 +873,32 @@ class _JsonFields:
 
 _ONLY_STR = {str}
 
+# A lone UTF-16 surrogate can only come from a JSON ``\\uD800``-style escape (a UTF-8 file
+# cannot hold one, and a valid escaped pair decodes to one character). It is not text: it
+# cannot be encoded, normalised or written, so the row is rejected before it reaches the core.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]", re.ASCII)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(text: str) -> str:
+    """``text`` with lone surrogates written as ``\\udXXX`` (safe to print and encode)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _check_surrogates(obj: dict[str, object]) -> str | None:
+    """The first key or value of a JSON object holding a lone surrogate, as a row error."""
+    for key, value in obj.items():
+        text = value if isinstance(value, str) else _compact(value)
+        found = _SURROGATE.search(key) or _SURROGATE.search(text)
+        if found is not None:
+            code = f"U+{ord(found.group()):04X}"
+            return (
+                f"{_escaped(_norm_key(key))}: holds a lone surrogate ({code}, from a JSON "
+                "\\u escape), which is not Unicode text; escape both halves of a pair or "
+                "remove it"
+            )
+    return None
+
 
 def _json_type(value: object) -> str:
     if isinstance(value, list):
@@ -899,7 +938,11 @@ def _jsonl_results(path: Path, scan: _Scan, kind: _Kind[_T, _R]) -> Iterator[_R]
             if not isinstance(obj, dict):
                 yield finish.fail(number, f"expected a JSON object, got a {_json_type(obj)}")
                 continue
-            fields, arrays, extra_keys, error = convert(obj, line)
+            try:
+                fields, arrays, extra_keys, error = convert(obj, line)
+            except Exception as exc:  # a reader bug on odd input: this row fails, not the file
+                yield finish.fail(number, f"row could not be read ({type(exc).__name__})")
+                continue
             if error is not None:
                 yield finish.fail(number, error, fields)
                 continue

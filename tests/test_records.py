@@ -621,3 +621,63 @@ def test_data_centres_jsonl(tmp_path: Path) -> None:
     assert results[2].error == "accelerator_count: expected text or a number, got true"
     j4 = results[3].data_centre
     assert j4 is not None and j4.extra == (("aliases", '["x"]'),)
+
+
+def test_jsonl_lone_surrogates_are_row_errors_naming_the_field(tmp_path: Path) -> None:
+    """Issue 8 item 10: a lone surrogate (a JSON \\ud800 escape) cannot be encoded, so it is
+    rejected in its row (line and field named) before it reaches the normalizer; the rest of
+    the file, valid surrogate pairs and an escaped backslash included, reads as usual."""
+    text = (
+        '{"id": "S1", "name": "Acme"}\n'
+        '{"id": "S2", "name": "Bad \\ud800 Co"}\n'
+        '{"id": "\\udc00", "name": "Bad id"}\n'
+        '{"id": "S4", "name": "X", "owners": [{"name": "Owner \\uDFFF", "share": 10}]}\n'
+        '{"id": "S5", "name": "Emoji \\ud83d\\ude00 pair", "note": "\\\\ud800 is text"}\n'
+        '{"id": "S6", "name": "Y", "col\\ud800": "x"}\n'
+        '{"id": "S7", "name": "Z", "aliases": ["fine", "bad \\udbff"]}\n'
+    )
+    results = list(iter_customers(write(tmp_path, "s.jsonl", text)))
+    assert [r.line for r in results] == [1, 2, 3, 4, 5, 6, 7]
+    errs = errors(results)
+    assert set(errs) == {2, 3, 4, 6, 7}
+    assert errs[2].startswith("name: holds a lone surrogate (U+D800")
+    assert errs[3].startswith("id: holds a lone surrogate (U+DC00")
+    assert errs[4].startswith("owners: holds a lone surrogate (U+DFFF")
+    assert errs[6].startswith("col\\ud800: holds a lone surrogate")
+    assert errs[7].startswith("aliases: holds a lone surrogate (U+DBFF")
+    # The id that holds a surrogate is not echoed (it could not be written out).
+    assert results[2].record_id is None and results[1].record_id == "S2"
+    for r in results:  # nothing a result carries fails to encode
+        assert r.error is None or r.error.encode("utf-8")
+    ok = by_id(results)
+    assert ok["S5"].party is not None and ok["S5"].party.name == "Emoji \U0001f600 pair"
+    assert ok["S5"].party.extra == (("note", "\\ud800 is text"),)
+
+
+def test_a_row_the_reader_fails_on_is_that_rows_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 8 item 10, reader side: an unexpected exception while building one record (or
+    converting one JSON object) becomes that row's error; the file goes on."""
+    import dataclasses
+
+    from compliance import records
+
+    def build(fields, arrays, extra_keys, record_id, errors):  # type: ignore[no-untyped-def]
+        if fields.get("name") == "boom":
+            raise UnicodeEncodeError("utf-8", "x", 0, 1, "surrogates not allowed")
+        return records._build_party(fields, arrays, extra_keys, record_id, errors)
+
+    monkeypatch.setattr(records, "_CUSTOMERS", dataclasses.replace(records._CUSTOMERS, build=build))
+    csv_path = write(tmp_path, "c.csv", "id,name\n1,ok\n2,boom\n3,fine\n")
+    results = list(iter_customers(csv_path))
+    assert errors(results) == {3: "row could not be read (UnicodeEncodeError)"}
+    assert results[0].party is not None and results[2].party is not None
+
+    def convert(self, obj, line):  # type: ignore[no-untyped-def]
+        raise RecursionError("deep")
+
+    monkeypatch.setattr(records._JsonFields, "__call__", convert)
+    json_path = write(tmp_path, "c.jsonl", '{"id": "1", "name": "x"}\n{"id": "2", "name": "y"}\n')
+    results = list(iter_customers(json_path))
+    assert errors(results) == {1: "row could not be read (RecursionError)", 2: errors(results)[1]}
