@@ -180,11 +180,6 @@ def _without_noncharacters(text: str) -> str:
     return text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compliance/export/writers.py _ILLEGAL_XML does not replace U+FFFE/U+FFFF, which "
-    "XML 1.0 cannot hold: the XLSX is not well-formed (reported; not this change's file)",
-)
 def test_xlsx_output_holds_noncharacters(env: Path) -> None:
     src = env / "nonchar.jsonl"
     src.write_text('{"id": "n\\ufffe1", "name": "Acme \\uffff Ltd"}\n', encoding="utf-8")
