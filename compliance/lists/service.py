@@ -6,8 +6,15 @@ active pointer in ONE transaction. Every attempt, good or bad, is written to the
 
 Before a new version becomes active, :func:`check_guards` compares it with the active version
 (the same checks for ``lists load`` and ``lists update``): no silent rollback to an earlier
-version, no silent loss of entries, aliases or addresses, no partial OFAC file set, no older
-publication date, no record-count mismatch. A refusal changes nothing and is audited.
+version (the same file bytes, or the same entries digest in other bytes), no silent loss of
+entries, aliases or addresses (more than the allowed share, or the active version's last
+entries in file order: a cut-off file), no partial file set (an OFAC set without alt/add, or
+without a file the active version had), no older publication date, no record-count mismatch.
+A refusal changes nothing and is audited; an accepted load names the entries it removed.
+
+Repeated small cuts do not add up unnoticed: every cut at a line end removes the active
+version's tail, which is refused whatever its share. We do not compare with the largest of
+the recent versions: steady, legitimate delistings would then add up to a refusal.
 
 Two loads of one source at once are serialised: a PostgreSQL advisory lock per source, and a
 bounded retry of the whole transaction when the database reports a conflict (SQLite), so the

@@ -1,8 +1,9 @@
 """Downloading the official list files (``compliance lists update``).
 
 A download goes to a temporary directory (removed on every outcome), is verified (HTTP status,
-an overall deadline, declared length, size cap on the decoded bytes, redirects only to the same
-or an allowed host, the format's own completeness check, a full parse, and the list guards of
+an overall deadline over the whole request, declared length, one gzip or deflate layer at most,
+decoded in bounded pieces under the size cap, redirects only to the same or an allowed host,
+the format's own completeness check, a full parse, and the list guards of
 :func:`compliance.lists.service.check_guards` against the active version), and only then loaded
 as a new version. Any failure leaves the active version as it was, and the attempt is in the
 audit log with the final URL of each file.
