@@ -331,17 +331,19 @@ def lists_load(
     allow_partial: Annotated[
         bool,
         typer.Option(
-            help="Accept a partial OFAC file set (no alt/add file) or a record-count mismatch."
+            help="Accept a partial file set (no OFAC alt/add file, or a file the active "
+            "version had is missing) or a record-count mismatch."
         ),
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Load list files as a new version of their source (only if the content changed).
 
-    Refused (exit 2, active version unchanged) unless the named flag is given: content equal to
-    an earlier version or an older publication (--allow-rollback); more than 2% of the active
-    entries, aliases or addresses lost (--allow-shrink); a partial OFAC set or a record-count
-    mismatch (--allow-partial).
+    Refused (exit 2, active version unchanged) unless the named flag is given: content or
+    entries equal to an earlier version, or an older publication (--allow-rollback); more than
+    2% of the active entries, aliases or addresses lost, or the active version's last entries
+    removed (a cut-off file) (--allow-shrink); a partial file set or a record-count mismatch
+    (--allow-partial). An accepted load names the entries it removed.
     """
     from compliance.errors import ListGuardError
     from compliance.lists.service import ListService, LoadPolicy
@@ -402,6 +404,7 @@ def lists_load(
                 f"-{c['removed']} removed, ~{c['changed']} changed, {c['unchanged']} unchanged.",
                 highlight=False,
             )
+    _print_removed(result.removed)
     for problem in result.problems:
         line = f" (line {problem['line']})" if problem.get("line") else ""
         out.print(
@@ -411,6 +414,22 @@ def lists_load(
             ),
             highlight=False,
         )
+
+
+_SHOWN_REMOVED = 20
+
+
+def _print_removed(removed: tuple[dict[str, str], ...]) -> None:
+    """Name the entries an accepted load or update removed (20 at most; --json names all)."""
+    if not removed:
+        return
+    shown = "; ".join(f"{r['name']} (key {r['key']})" for r in removed[:_SHOWN_REMOVED])
+    more = len(removed) - _SHOWN_REMOVED
+    out.print(
+        f"  removed {len(removed)}: {shown}" + (f" ... and {more} more" if more > 0 else ""),
+        markup=False,
+        highlight=False,
+    )
 
 
 @lists_app.command("status")
@@ -527,14 +546,19 @@ def lists_update(
         typer.Option(help="Accept content equal to an earlier version, or an older publication."),
     ] = False,
     allow_partial: Annotated[
-        bool, typer.Option(help="Accept a record-count mismatch stated by the source.")
+        bool,
+        typer.Option(
+            help="Accept a partial file set (a file the active version had, e.g. OFAC's "
+            "sdn_comments.csv, is missing) or a record-count mismatch."
+        ),
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Download the official list files (URLs from COMPLIANCE_*_URL) and load them.
 
     Exit 3 when any source was not updated (download failed or a guard refused it: the active
-    version is unchanged); exit 2 for an unknown --source.
+    version is unchanged); exit 2 for an unknown --source. The guards are those of
+    ``lists load``; an accepted update names the entries it removed.
     """
     import signal
     import threading
@@ -588,6 +612,7 @@ def lists_update(
                     f"{name}: {result.status}, version {result.seq}, {result.entry_count} entries",
                     highlight=False,
                 )
+                _print_removed(result.removed)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: temporary files are gone, attempt audited
         err.print("interrupted; the active version is unchanged", highlight=False)
         raise typer.Exit(3) from None

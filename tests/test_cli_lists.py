@@ -112,3 +112,19 @@ def test_a_file_name_that_is_not_utf8_loads_and_fails_cleanly(env: Path) -> None
     assert r.exception is None or isinstance(r.exception, SystemExit)
     r = runner.invoke(app, ["audit", "verify"])
     assert r.exit_code == 0, r.output
+
+
+def test_an_accepted_load_names_the_entries_it_removed(env: Path) -> None:
+    rows = [csl_row(f"e{i:03d}", f"Listed Party Number {i}") for i in range(100)]
+    v1 = write_csl(env / "v1.csv", rows)
+    assert runner.invoke(app, ["lists", "load", str(v1), "--source", "s"]).exit_code == 0
+    v2 = write_csl(env / "v2.csv", rows[:10] + rows[40:])  # 30 gone from the middle
+    r = runner.invoke(app, ["lists", "load", str(v2), "--source", "s", "--allow-shrink"])
+    assert r.exit_code == 0, r.output
+    assert "removed 30: Listed Party Number 10 (key e010);" in r.stdout
+    assert "... and 10 more" in r.stdout and "(key e029)" in r.stdout
+    assert "(key e030)" not in r.stdout
+    v3 = write_csl(env / "v3.csv", rows[:10] + rows[41:])
+    r = runner.invoke(app, ["lists", "load", str(v3), "--source", "s", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["removed"] == [{"key": "e040", "name": "Listed Party Number 40"}]

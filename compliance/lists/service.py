@@ -6,8 +6,15 @@ active pointer in ONE transaction. Every attempt, good or bad, is written to the
 
 Before a new version becomes active, :func:`check_guards` compares it with the active version
 (the same checks for ``lists load`` and ``lists update``): no silent rollback to an earlier
-version, no silent loss of entries, aliases or addresses, no partial OFAC file set, no older
-publication date, no record-count mismatch. A refusal changes nothing and is audited.
+version (the same file bytes, or the same entries digest in other bytes), no silent loss of
+entries, aliases or addresses (more than the allowed share, or the active version's last
+entries in file order: a cut-off file), no partial file set (an OFAC set without alt/add, or
+without a file the active version had), no older publication date, no record-count mismatch.
+A refusal changes nothing and is audited; an accepted load names the entries it removed.
+
+Repeated small cuts do not add up unnoticed: every cut at a line end removes the active
+version's tail, which is refused whatever its share. We do not compare with the largest of
+the recent versions: steady, legitimate delistings would then add up to a refusal.
 
 Two loads of one source at once are serialised: a PostgreSQL advisory lock per source, and a
 bounded retry of the whole transaction when the database reports a conflict (SQLite), so the
@@ -47,12 +54,13 @@ from compliance.lists.versions import (
 )
 from compliance.model import ParsedList
 from compliance.store import audit
+from compliance.store.integrity import entries_digest
 from compliance.store.repository import ListRepository
 from compliance.store.session import transaction
 from compliance.store.tables import ListAliasRow, ListEntryRow, ListVersion
 
 _ATTEMPTS = 6  # whole-transaction attempts when a concurrent writer got in first
-_SHOWN_REMOVED = 20  # removed entries named in the text of a refusal (JSON names all)
+_SHOWN_REMOVED = 20  # removed entries (or lost aliases) named in a text (JSON names all)
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,7 @@ class LoadResult:
     problems: tuple[dict[str, Any], ...] = ()
     diff_counts: dict[str, int] = field(default_factory=dict)
     previous_seq: int | None = None
+    removed: tuple[dict[str, str], ...] = ()  # {"key", "name"} of the entries this load removed
 
     @property
     def name_count(self) -> int:
@@ -104,6 +113,7 @@ class LoadResult:
             "problems": list(self.problems),
             "diff_from_previous": self.diff_counts,
             "previous_version": self.previous_seq,
+            "removed": list(self.removed),
         }
 
 
@@ -199,6 +209,46 @@ def _ofac_missing(paths: Sequence[Path]) -> list[str]:
     return [name for role, name in names.items() if role not in roles]
 
 
+def _file_roles(fmt: str, names: Sequence[str]) -> dict[str, str]:
+    """role -> file name. OFAC: the file's role from its name (sdn, alt, add, comments), so
+    ``sdn_2024-05-03.csv`` and ``sdn.csv`` are the same role; other formats: the name."""
+    if fmt != "ofac":
+        return {name: name for name in names}
+    from compliance.lists.ofac import classify
+
+    out: dict[str, str] = {}
+    for name in names:
+        try:
+            list_set, role = classify(Path(name))
+            out[f"{list_set.value}:{role.value}"] = name
+        except ComplianceError:
+            out[name] = name
+    return out
+
+
+def _lost_file_refusal(fmt: str, paths: Sequence[Path], active: ListVersion) -> _Refusal | None:
+    """A file the active version had (an optional one included, e.g. OFAC's sdn_comments.csv,
+    which holds aliases) that the new set lacks: a partial set. Single-file formats compare the
+    number of files only (a renamed file is the same file)."""
+    had = [str(f.get("name", "")) for f in (active.files or []) if isinstance(f, dict)]
+    new = [display_text(p.name) for p in paths]
+    if fmt != "ofac":
+        if len(new) >= len(had):
+            return None
+        missing = sorted(set(had) - set(new)) or had
+    else:
+        old_roles, new_roles = _file_roles(fmt, had), _file_roles(fmt, new)
+        missing = sorted(name for role, name in old_roles.items() if role not in new_roles)
+    if not missing:
+        return None
+    return _Refusal(
+        "--allow-partial",
+        f"partial file set: the active version {active.seq} has {', '.join(missing)}, the new "
+        "set does not (what those files hold would be lost)",
+        {"missing_files_of_active": missing},
+    )
+
+
 def _fileset_refusals(fmt: str, paths: Sequence[Path], parsed: ParsedList) -> list[_Refusal]:
     out: list[_Refusal] = []
     if fmt == "ofac":
@@ -237,29 +287,47 @@ def _fileset_refusals(fmt: str, paths: Sequence[Path], parsed: ParsedList) -> li
     return out
 
 
-def _active_facts(session: Session, active: ListVersion) -> dict[str, tuple[str, int, int]]:
-    """key -> (name, alias count, address count) of the active version's entries."""
-    alias_counts: dict[str, int] = {
-        key: int(n)
-        for key, n in session.execute(
-            select(ListEntryRow.key, func.count(ListAliasRow.id))
-            .join(ListAliasRow, ListAliasRow.entry_id == ListEntryRow.id)
-            .where(ListEntryRow.version_id == active.id)
-            .group_by(ListEntryRow.key)
-        )
-    }
-    rows = session.execute(
+@dataclass(frozen=True)
+class _ActiveFacts:
+    names: dict[str, str]  # key -> primary name, in file order (entry row id order)
+    aliases: dict[str, Counter[str]]  # key -> alias names (a multiset)
+    addresses: dict[str, int]  # key -> address count
+
+
+def _active_facts(session: Session, active: ListVersion) -> _ActiveFacts:
+    """The active version's entries: names in file order (entry ids are allocated in the
+    loader's order, which is the file's order), alias names, address counts."""
+    aliases: dict[str, Counter[str]] = {}
+    for key, name in session.execute(
+        select(ListEntryRow.key, ListAliasRow.name)
+        .join(ListAliasRow, ListAliasRow.entry_id == ListEntryRow.id)
+        .where(ListEntryRow.version_id == active.id)
+    ):
+        aliases.setdefault(key, Counter())[name] += 1
+    names: dict[str, str] = {}
+    addresses: dict[str, int] = {}
+    for key, name, n in session.execute(
         select(
             ListEntryRow.key,
             ListEntryRow.primary_name,
             func.json_array_length(ListEntryRow.addresses),  # SQLite and PostgreSQL alike
-        ).where(ListEntryRow.version_id == active.id)
-    )
-    return {key: (name, alias_counts.get(key, 0), int(n or 0)) for key, name, n in rows}
+        )
+        .where(ListEntryRow.version_id == active.id)
+        .order_by(ListEntryRow.id)
+    ):
+        names[key] = name
+        addresses[key] = int(n or 0)
+    return _ActiveFacts(names, aliases, addresses)
 
 
 def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
+
+
+def _named(items: Sequence[dict[str, str]]) -> str:
+    shown = "; ".join(f"{d['name']} (key {d['key']})" for d in items[:_SHOWN_REMOVED])
+    more = len(items) - _SHOWN_REMOVED
+    return shown + (f" ... and {more} more" if more > 0 else "")
 
 
 def _content_refusals(
@@ -276,47 +344,92 @@ def _content_refusals(
                 {"published": parsed.published, "active_published": active.published},
             )
         )
+    if policy.allow_shrink:
+        return out
     old = _active_facts(session, active)
-    new: dict[str, tuple[int, int]] = {}
+    new_aliases: dict[str, Counter[str]] = {}
+    new_addresses: dict[str, int] = {}
     for e in parsed.entries:
-        aliases, addresses = new.get(e.key, (0, 0))
-        new[e.key] = (aliases + len(e.aliases), addresses + len(e.addresses))
-    removed = sorted(k for k in old if k not in new)
-    added = sum(1 for k in new if k not in old)
+        new_aliases.setdefault(e.key, Counter()).update(a.name for a in e.aliases)
+        new_addresses[e.key] = new_addresses.get(e.key, 0) + len(e.addresses)
+    removed = [k for k in old.names if k not in new_aliases]  # file order
+    added = sum(1 for k in new_aliases if k not in old.names)
     limit = policy.max_removed_share
-    if not policy.allow_shrink and _share(len(removed), len(old)) > limit:
-        listed = [{"key": k, "name": old[k][0]} for k in removed]
-        shown = "; ".join(f"{d['name']} (key {d['key']})" for d in listed[:_SHOWN_REMOVED])
-        more = len(listed) - _SHOWN_REMOVED
+    # A cut-off file loses the active version's LAST entries in file order, whatever the share.
+    tail = bool(removed) and removed == list(old.names)[-len(removed) :]
+    share = _share(len(removed), len(old.names))
+    if share > limit or tail:
+        listed = [{"key": k, "name": old.names[k]} for k in sorted(removed)]
+        why = f"more than {limit:.0%}; " if share > limit else ""
+        why += f"{added} added), a probable truncation"
+        if tail:
+            why += (
+                f": they are exactly its last {len(removed)} entries in file order, as when a "
+                "file or download is cut off"
+            )
         out.append(
             _Refusal(
                 "--allow-shrink",
-                f"{len(removed)} of the active version's {len(old)} entries would be removed "
-                f"({_share(len(removed), len(old)):.1%}, more than {limit:.0%}; {added} added), "
-                f"a probable truncation. Removed: {shown}"
-                + (f" ... and {more} more" if more > 0 else ""),
-                {"removed": listed, "removed_count": len(removed), "added_count": added},
+                f"{len(removed)} of the active version's {len(old.names)} entries would be "
+                f"removed ({share:.1%}, {why}. Removed: {_named(listed)}",
+                {
+                    "removed": listed,
+                    "removed_count": len(removed),
+                    "added_count": added,
+                    "removed_are_the_last_entries": tail,
+                },
             )
         )
-    if not policy.allow_shrink:
-        lost = Counter[str]()
-        for key, (_name, aliases, addresses) in old.items():
-            if key in new:
-                lost["aliases"] += max(0, aliases - new[key][0])
-                lost["addresses"] += max(0, addresses - new[key][1])
-        totals = {"aliases": active.alias_count, "addresses": active.address_count}
-        for what in ("aliases", "addresses"):
-            if _share(lost[what], totals[what]) > limit:
-                out.append(
-                    _Refusal(
-                        "--allow-shrink",
-                        f"entries present in both versions would lose {lost[what]} of the "
-                        f"active version's {totals[what]} {what} "
-                        f"({_share(lost[what], totals[what]):.1%}, more than {limit:.0%})",
-                        {f"lost_{what}": lost[what], f"active_{what}": totals[what]},
-                    )
-                )
+    lost_aliases: list[dict[str, str]] = []
+    lost_addresses = 0
+    for key in old.names:
+        if key in new_aliases:
+            gone = old.aliases.get(key, Counter()) - new_aliases[key]
+            lost_aliases.extend({"key": key, "name": n} for n in sorted(gone.elements()))
+            lost_addresses += max(0, old.addresses[key] - new_addresses[key])
+    if _share(len(lost_aliases), active.alias_count) > limit:
+        out.append(
+            _Refusal(
+                "--allow-shrink",
+                f"entries present in both versions would lose {len(lost_aliases)} of the "
+                f"active version's {active.alias_count} aliases "
+                f"({_share(len(lost_aliases), active.alias_count):.1%}, more than {limit:.0%}). "
+                f"Lost: {_named(lost_aliases)}",
+                {
+                    "lost_aliases": len(lost_aliases),
+                    "active_aliases": active.alias_count,
+                    "lost_alias_names": lost_aliases,
+                },
+            )
+        )
+    if _share(lost_addresses, active.address_count) > limit:
+        out.append(
+            _Refusal(
+                "--allow-shrink",
+                f"entries present in both versions would lose {lost_addresses} of the "
+                f"active version's {active.address_count} addresses "
+                f"({_share(lost_addresses, active.address_count):.1%}, more than {limit:.0%})",
+                {"lost_addresses": lost_addresses, "active_addresses": active.address_count},
+            )
+        )
     return out
+
+
+def _same_entries_as(
+    session: Session, active: ListVersion, parsed: ParsedList
+) -> ListVersion | None:
+    """An inactive version of the source whose ENTRIES equal ``parsed``'s (same entries
+    digest), even if its file bytes differ (re-encoded, CRLF -> LF, reordered)."""
+    digest = entries_digest((e.key, e.content_hash) for e in parsed.entries)
+    return session.scalars(
+        select(ListVersion)
+        .where(
+            ListVersion.source_id == active.source_id,
+            ListVersion.entries_sha256 == digest,
+            ListVersion.is_active.is_(False),
+        )
+        .order_by(ListVersion.seq.desc())
+    ).first()
 
 
 def check_guards(
@@ -334,18 +447,26 @@ def check_guards(
     ``parsed`` must not become ``source``'s active version. ``existing`` is the stored version
     with the same content, if any. Used by both ``lists load`` and ``lists update``."""
     refusals: list[_Refusal] = []
-    if existing is not None and active is not None and not policy.allow_rollback:
-        refusals.append(
-            _Refusal(
-                "--allow-rollback",
-                f"the content equals earlier version {existing.seq} (loaded "
-                f"{existing.loaded_at:%Y-%m-%d %H:%M} UTC); re-activating it would roll "
-                f"{source} back from version {active.seq}",
-                {"rollback_to": existing.seq, "rollback_loaded_at": existing.loaded_at},
+    if active is not None and not policy.allow_rollback:
+        same_bytes = existing is not None
+        earlier = existing if same_bytes else _same_entries_as(session, active, parsed)
+        if earlier is not None:
+            what = "content equals" if same_bytes else "entries (not the file bytes) equal"
+            refusals.append(
+                _Refusal(
+                    "--allow-rollback",
+                    f"the {what} earlier version {earlier.seq} (loaded "
+                    f"{earlier.loaded_at:%Y-%m-%d %H:%M} UTC); accepting it would roll "
+                    f"{source} back from version {active.seq}",
+                    {"rollback_to": earlier.seq, "rollback_loaded_at": earlier.loaded_at},
+                )
             )
-        )
     if not policy.allow_partial:
         refusals.extend(_fileset_refusals(fmt, paths, parsed))
+        if active is not None:
+            lost = _lost_file_refusal(fmt, paths, active)
+            if lost is not None:
+                refusals.append(lost)
     if active is not None:
         refusals.extend(_content_refusals(session, active, parsed, policy))
     if not refusals:
@@ -361,6 +482,13 @@ def check_guards(
         flags=flags,
         details=details,
     )
+
+
+def _removed(
+    old: dict[str, EntrySummary], new: dict[str, EntrySummary]
+) -> tuple[dict[str, str], ...]:
+    """{"key", "name"} of the entries in ``old`` that ``new`` lacks, by key."""
+    return tuple({"key": k, "name": old[k].name} for k in sorted(old.keys() - new.keys()))
 
 
 @dataclass(frozen=True)
@@ -500,7 +628,10 @@ class ListService:
             )
         if existing is not None:
             status = "unchanged" if existing.is_active else "reactivated"
+            removed: tuple[dict[str, str], ...] = ()
             if status == "reactivated":
+                if active is not None:
+                    removed = _removed(repo.summaries(active), repo.summaries(existing))
                 repo.activate(existing)
             audit.append(
                 session,
@@ -508,7 +639,11 @@ class ListService:
                 action=store.action,
                 subject=source_name,
                 outcome=status,
-                details={**base, "version": existing.seq},
+                details={
+                    **base,
+                    "version": existing.seq,
+                    **({"removed": list(removed)} if removed else {}),
+                },
             )
             return LoadResult(
                 source_name,
@@ -520,6 +655,7 @@ class ListService:
                 existing.alias_count,
                 existing.address_count,
                 previous_seq=active.seq if active else None,
+                removed=removed,
             )
         seq = repo.next_seq(src)
         version = ListVersion(
@@ -540,11 +676,14 @@ class ListService:
         )
         repo.add_version(version, parsed.entries)
         diff_counts: dict[str, int] = {}
+        removed = ()
         if active is not None:
             new_summaries = {
                 e.key: EntrySummary(e.key, e.name, e.content_hash) for e in parsed.entries
             }
-            diff_counts = diff_entries(repo.summaries(active), new_summaries).counts()
+            old_summaries = repo.summaries(active)
+            diff_counts = diff_entries(old_summaries, new_summaries).counts()
+            removed = _removed(old_summaries, new_summaries)
         repo.activate(version)
         audit.append(
             session,
@@ -561,6 +700,7 @@ class ListService:
                 "problems": [p["kind"] + ":" + str(p["count"]) for p in version.problems],
                 "diff_from_previous": diff_counts,
                 "entries_sha256": version.entries_sha256,
+                **({"removed": list(removed)} if removed else {}),
             },
         )
         return LoadResult(
@@ -575,6 +715,7 @@ class ListService:
             _problem_dicts(parsed),
             diff_counts,
             active.seq if active else None,
+            removed,
         )
 
     # -- switching -----------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Downloading the official list files (``compliance lists update``).
 
 A download goes to a temporary directory (removed on every outcome), is verified (HTTP status,
-an overall deadline, declared length, size cap on the decoded bytes, redirects only to the same
-or an allowed host, the format's own completeness check, a full parse, and the list guards of
+an overall deadline over the whole request, declared length, one gzip or deflate layer at most,
+decoded in bounded pieces under the size cap, redirects only to the same or an allowed host,
+the format's own completeness check, a full parse, and the list guards of
 :func:`compliance.lists.service.check_guards` against the active version), and only then loaded
 as a new version. Any failure leaves the active version as it was, and the attempt is in the
 audit log with the final URL of each file.
@@ -11,10 +12,13 @@ audit log with the final URL of each file.
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -70,6 +74,7 @@ def official_sources(settings: Settings) -> dict[str, OfficialSource]:
 
 
 MAX_REDIRECTS = 5
+_PIECE = 1 << 16  # decoded bytes per decompress call: memory stays bounded by it
 
 
 def _follow(url: httpx.URL, location: str, origin: httpx.URL, allowed: frozenset[str]) -> httpx.URL:
@@ -88,13 +93,77 @@ def _follow(url: httpx.URL, location: str, origin: httpx.URL, allowed: frozenset
     return target
 
 
+class _Decoder:
+    """The response's Content-Encoding undone, a bounded piece at a time: identity, or ONE
+    gzip or deflate layer. Anything else, or stacked encodings (``gzip, gzip``: a 13 KB body
+    can hold gigabytes), is refused. Each ``decompress`` call is capped at ``_PIECE`` output
+    bytes (the rest of the input waits in ``unconsumed_tail``), so the caller can stop at the
+    size cap before more is decoded."""
+
+    def __init__(self, url: httpx.URL, header: str | None) -> None:
+        self.url = url
+        codings = [c.strip().lower() for c in (header or "").split(",")]
+        codings = [c for c in codings if c and c != "identity"]
+        if len(codings) > 1:
+            raise DownloadError(
+                f"{url}: stacked content encodings ({header}) refused; one gzip or deflate "
+                "layer at most"
+            )
+        self.coding = codings[0] if codings else None
+        if self.coding not in (None, "gzip", "x-gzip", "deflate"):
+            raise DownloadError(f"{url}: content encoding {header!r} not supported; refused")
+        self._d: Any = None
+        self._started = False
+        if self.coding in ("gzip", "x-gzip"):
+            self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.coding == "deflate":
+            self._d = zlib.decompressobj(zlib.MAX_WBITS)  # zlib-wrapped; raw deflate below
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if self._d is None:
+            if data:
+                yield data
+            return
+        try:
+            if not self._started and data:
+                self._started = True
+                zlib_header = (
+                    len(data) > 1 and data[0] & 0x0F == 8 and int.from_bytes(data[:2]) % 31 == 0
+                )
+                if self.coding == "deflate" and not zlib_header:
+                    self._d = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, no header
+            while data:
+                if self._d.eof:
+                    raise DownloadError(f"{self.url}: data after the end of the compressed body")
+                piece = self._d.decompress(data, _PIECE)
+                data = self._d.unconsumed_tail
+                if piece:
+                    yield piece
+                while len(piece) == _PIECE and not data and not self._d.eof:
+                    piece = self._d.decompress(b"", _PIECE)  # output still held back
+                    if piece:
+                        yield piece
+            if self._d.unused_data:
+                raise DownloadError(f"{self.url}: data after the end of the compressed body")
+        except zlib.error as exc:
+            raise DownloadError(f"{self.url}: corrupt {self.coding} body: {exc}") from None
+
+    def finish(self) -> None:
+        if self._d is not None and not self._d.eof:
+            raise DownloadError(f"{self.url}: truncated {self.coding} body")
+
+
 def _fetch(
-    client: httpx.Client, spec: OfficialFile, dest: Path, settings: Settings
+    client: httpx.Client,
+    spec: OfficialFile,
+    dest: Path,
+    settings: Settings,
+    cancelled: threading.Event | None = None,
 ) -> tuple[Path, str] | None:
     """Download one file into ``dest``; returns (path, final URL), or None for an optional file
-    the server does not have. The whole file, redirects included, must arrive before
-    ``settings.download_deadline_seconds``; the size cap counts decoded bytes, the declared
-    Content-Length is checked against the bytes received on the wire."""
+    the server does not have (:func:`_fetch_bounded` runs it under the overall deadline). The
+    size cap counts decoded bytes; the declared Content-Length is checked against the bytes
+    received on the wire."""
     target = dest / spec.filename
     origin = url = httpx.URL(spec.url)
     allowed = frozenset(h.lower() for h in settings.download_allowed_hosts)
@@ -102,17 +171,16 @@ def _fetch(
 
     def remaining() -> float:
         left = deadline - time.monotonic()
-        if left <= 0:
-            raise DownloadError(
-                f"{spec.url}: not complete within the {settings.download_deadline_seconds:g}-"
-                "second download deadline; refused"
-            )
+        if left <= 0 or (cancelled is not None and cancelled.is_set()):
+            raise DownloadError(_late(spec, settings))
         return left
 
     try:
         for _hop in range(MAX_REDIRECTS + 1):
             timeout = httpx.Timeout(min(settings.download_timeout_seconds, remaining()))
-            with client.stream("GET", url, timeout=timeout) as response:
+            with client.stream(
+                "GET", url, timeout=timeout, headers={"Accept-Encoding": "gzip, deflate"}
+            ) as response:
                 if response.is_redirect:
                     location = response.headers.get("location")
                     if not location:
@@ -124,18 +192,23 @@ def _fetch(
                 if response.status_code != 200:
                     raise DownloadError(f"{url}: HTTP {response.status_code}")
                 declared = response.headers.get("content-length")
-                size = 0
+                decoder = _Decoder(url, response.headers.get("content-encoding"))
+                size = received = 0
+                remaining()
                 with target.open("wb") as fh:
-                    for chunk in response.iter_bytes():
-                        size += len(chunk)
-                        if size > settings.download_max_bytes:
-                            raise DownloadError(
-                                f"{url}: larger than the {settings.download_max_bytes}-byte "
-                                "cap; refused"
-                            )
+                    for raw in response.iter_raw():
+                        received += len(raw)
+                        for piece in decoder.feed(raw):
+                            size += len(piece)
+                            if size > settings.download_max_bytes:
+                                raise DownloadError(
+                                    f"{url}: larger than the {settings.download_max_bytes}-"
+                                    "byte cap (decoded); refused"
+                                )
+                            remaining()
+                            fh.write(piece)
                         remaining()
-                        fh.write(chunk)
-                received = response.num_bytes_downloaded
+                    decoder.finish()
             if declared is not None and declared.isdigit() and int(declared) != received:
                 raise DownloadError(
                     f"{url}: truncated download ({received} of {declared} declared bytes)"
@@ -148,6 +221,46 @@ def _fetch(
     except (httpx.InvalidURL, OSError) as exc:
         raise DownloadError(f"{url}: {type(exc).__name__}: {exc}") from None
     raise DownloadError(f"{spec.url}: more than {MAX_REDIRECTS} redirects; refused")
+
+
+def _late(spec: OfficialFile, settings: Settings) -> str:
+    return (
+        f"{spec.url}: not complete within the {settings.download_deadline_seconds:g}-second "
+        "download deadline (connection, headers and body); refused"
+    )
+
+
+def _fetch_bounded(
+    client: httpx.Client, spec: OfficialFile, dest: Path, settings: Settings
+) -> tuple[Path, str] | None:
+    """:func:`_fetch` in a worker thread, waited for at most the download deadline: the
+    deadline covers the whole request (name lookup, connect, headers trickled a byte at a
+    time, body), in any thread. A late worker is told to stop and abandoned (a daemon thread:
+    it writes nothing more and ends when its connection does)."""
+    outcome: list[Any] = []
+    cancelled = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome.append(("ok", _fetch(client, spec, dest, settings, cancelled)))
+        except BaseException as exc:  # handed to the waiting caller
+            outcome.append(("error", exc))
+
+    worker = threading.Thread(target=work, name=f"download {spec.filename}", daemon=True)
+    worker.start()
+    try:
+        worker.join(settings.download_deadline_seconds + 0.5)
+    except BaseException:  # Ctrl-C or SIGTERM while waiting
+        cancelled.set()
+        raise
+    if worker.is_alive() or not outcome:
+        cancelled.set()
+        raise DownloadError(_late(spec, settings))
+    kind, value = outcome[0]
+    if kind == "error":
+        raise value
+    result: tuple[Path, str] | None = value
+    return result
 
 
 def update_source(
@@ -207,7 +320,7 @@ def _fetch_all(
             transport=transport,
         ) as client:
             for file in spec.files:
-                got = _fetch(client, file, tmpdir, settings)
+                got = _fetch_bounded(client, file, tmpdir, settings)
                 if got is None:
                     continue
                 path, final_url = got

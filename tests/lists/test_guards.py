@@ -261,3 +261,96 @@ def test_a_file_name_that_is_not_utf8_is_stored_and_audited(service, db, tmp_pat
     assert last.outcome == "failed" and "bad-\\xff.csv" in last.details["detail"]
     with db.sessions() as session:
         assert verify_chain(session).ok
+
+
+# ------------------------------------------------------------------ issue 8, second round
+def test_removing_the_last_entries_is_refused_whatever_the_share(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A file cut at a line end loses the active version's LAST entries (file order)."""
+    rows = _rows(200)
+    service.load([write_csl(tmp_path / "v1.csv", rows)], fmt="csl", source="s", policy=GUARDED)
+    with pytest.raises(ListGuardError) as caught:  # 1 of 200 (0.5%): under 2%, but the tail
+        service.load(
+            [write_csl(tmp_path / "cut.csv", rows[:-1])], fmt="csl", source="s", policy=GUARDED
+        )
+    assert "exactly its last 1 entries in file order" in caught.value.message
+    assert "Listed Party Number 199 (key e199)" in caught.value.message
+    assert _active(service, "s") == 1
+    # The same share from the middle is an ordinary delisting: accepted, and named.
+    middle = rows[:50] + rows[51:]
+    result = service.load(
+        [write_csl(tmp_path / "v2.csv", middle)], fmt="csl", source="s", policy=GUARDED
+    )
+    assert result.seq == 2
+    assert result.removed == ({"key": "e050", "name": "Listed Party Number 50"},)
+    assert result.to_dict()["removed"] == [{"key": "e050", "name": "Listed Party Number 50"}]
+
+
+def test_the_tail_is_taken_in_file_order_not_key_order(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = list(reversed(_rows(100)))  # file order e099 ... e000
+    service.load([write_csl(tmp_path / "v1.csv", rows)], fmt="csl", source="s", policy=GUARDED)
+    with pytest.raises(ListGuardError, match="exactly its last 1 entries"):  # e000 is last
+        service.load(
+            [write_csl(tmp_path / "a.csv", rows[:-1])], fmt="csl", source="s", policy=GUARDED
+        )
+    assert (
+        service.load(  # e099, first in the file (and last by key): an ordinary removal
+            [write_csl(tmp_path / "b.csv", rows[1:])], fmt="csl", source="s", policy=GUARDED
+        ).removed
+        == ({"key": "e099", "name": "Listed Party Number 99"},)
+    )
+
+
+def test_the_same_entries_in_other_bytes_are_a_rollback(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = _rows(100)
+    v1 = write_csl(tmp_path / "v1.csv", rows)
+    service.load([v1], fmt="csl", source="s", policy=GUARDED)
+    more = [*rows, csl_row("x1", "Added Later Ltd.")]
+    service.load([write_csl(tmp_path / "v2.csv", more)], fmt="csl", source="s", policy=GUARDED)
+    crlf = tmp_path / "v1-crlf.csv"
+    crlf.write_bytes(v1.read_bytes().replace(b"\n", b"\r\n"))
+    with pytest.raises(ListGuardError) as caught:
+        service.load([crlf], fmt="csl", source="s", policy=LoadPolicy(allow_shrink=True))
+    assert "entries (not the file bytes) equal earlier version 1" in caught.value.message
+    assert _active(service, "s") == 2
+    accepted = service.load(
+        [crlf], fmt="csl", source="s", policy=LoadPolicy(allow_shrink=True, allow_rollback=True)
+    )
+    assert accepted.seq == 3 and accepted.removed == ({"key": "x1", "name": "Added Later Ltd."},)
+
+
+def test_lost_aliases_are_named(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    full = _rows(50, alt_names="First Alias; Second Alias")
+    service.load([write_csl(tmp_path / "v1.csv", full)], fmt="csl", source="s", policy=GUARDED)
+    renamed = _rows(50, alt_names="First Alias; Another Alias")  # same count, one name gone
+    with pytest.raises(ListGuardError) as caught:
+        service.load(
+            [write_csl(tmp_path / "v2.csv", renamed)], fmt="csl", source="s", policy=GUARDED
+        )
+    message = caught.value.message
+    assert "lose 50 of the active version's 100 aliases" in message
+    assert "Second Alias (key e000)" in message and "... and 30 more" in message
+    lost = caught.value.to_dict()["lost_alias_names"]
+    assert (
+        isinstance(lost, list)
+        and len(lost) == 50
+        and lost[0]
+        == {
+            "key": "e000",
+            "name": "Second Alias",
+        }
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_file_the_active_ofac_version_had_is_needed_on_load(service, shared_lists) -> None:  # type: ignore[no-untyped-def]
+    """`lists load` of sdn + alt + add after a version that also had sdn_comments.csv."""
+    three = [shared_lists / rel for rel in OFAC_SET.values()]
+    comments = shared_lists / "ofac/sdn_comments_watchman-2025-12.csv"
+    first = service.load([*three, comments], fmt="ofac", source="o", policy=GUARDED)
+    with pytest.raises(ListGuardError) as caught:
+        service.load(three, fmt="ofac", source="o", policy=GUARDED)
+    assert "--allow-partial" in caught.value.message
+    assert caught.value.to_dict()["missing_files_of_active"] == [comments.name]
+    assert _active(service, "o") == 1
+    second = service.load(three, fmt="ofac", source="o", policy=LoadPolicy(allow_partial=True))
+    assert second.seq == 2 and second.alias_count < first.alias_count

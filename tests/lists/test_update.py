@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import http.server
 import shutil
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -29,6 +31,14 @@ OFAC = {
     "sdn_comments.csv": "ofac/sdn_comments_watchman-2025-12.csv",
 }
 CSL = "us_csl/csl_consolidated_watchman-pr523_2023-11_partial.csv"
+
+
+@functools.cache
+def _bomb() -> bytes:
+    """One gzip layer: about 250 KB on the wire, 256 MiB of zeros decoded."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1 << 20)
+    return b"".join(packer.compress(block) for _ in range(256)) + packer.flush()
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -55,6 +65,36 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             body = gzip.compress((root / name).read_bytes())
             headers = {"Content-Encoding": "gzip", "Content-Length": str(len(body))}
             self._send(body, headers)
+            return
+        if self.path.startswith("/gzip2/"):  # two stacked gzip layers
+            body = gzip.compress(gzip.compress((root / name).read_bytes()))
+            self._send(body, {"Content-Encoding": "gzip, gzip", "Content-Length": str(len(body))})
+            return
+        if self.path.startswith(("/deflate/", "/rawdeflate/", "/br/")):
+            data = (root / name).read_bytes()
+            if self.path.startswith("/deflate/"):
+                body, coding = zlib.compress(data), "deflate"
+            elif self.path.startswith("/rawdeflate/"):
+                packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+                body, coding = packer.compress(data) + packer.flush(), "deflate"
+            else:
+                body, coding = data, "br"
+            self._send(body, {"Content-Encoding": coding, "Content-Length": str(len(body))})
+            return
+        if self.path.startswith("/bomb"):
+            self._send(_bomb(), {"Content-Encoding": "gzip", "Content-Length": str(len(_bomb()))})
+            return
+        if self.path.startswith("/trickle-headers"):  # a header byte every 0.25 s, 12 s at most
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(48):
+                    self.wfile.write(b"X")
+                    self.wfile.flush()
+                    time.sleep(0.25)
+                self.wfile.write(b": y\r\nContent-Length: 0\r\n\r\n")
+            except OSError:
+                pass
+            self.close_connection = True
             return
         if self.path.startswith("/slow"):  # one byte a second, for 20 seconds at most
             self.send_response(200)
@@ -414,3 +454,176 @@ def test_sigterm_during_an_update_cleans_up_audits_and_exits_3(server, tmp_path)
             "SELECT action, outcome, subject FROM audit_log ORDER BY seq DESC LIMIT 1"
         ).fetchone()
     assert row == ("lists.update", "interrupted", "us-csl")
+
+
+# ------------------------------------------------------------------ issue 8, second round
+def _matches(db, tmp_path: Path, *names: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    from compliance.matching.engine import load_matcher
+
+    matcher = load_matcher(db.sessions, tmp_path / "cache").matcher
+    return [[m.entry_name for m in matcher.match_name(name)] for name in names]
+
+
+def _share_of(lines: list[bytes], share: float) -> bytes:
+    return b"".join(lines[: int(len(lines) * share)])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_re_encoded_earlier_version_is_a_refused_rollback(
+    db, server, shared_lists, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Round 2, A: 99% (v1), full (v2), the 99% file with LF -> CRLF: same entries as v1."""
+    base, root = server
+    lines = _csl_lines(shared_lists)
+    cut = _share_of(lines, 0.99)
+    (root / "consolidated.csv").write_bytes(cut)
+    service = ListService(db.sessions, actor="updater")
+    assert update_source(service, _settings(base), "us-csl").seq == 1
+    (root / "consolidated.csv").write_bytes(b"".join(lines))
+    assert update_source(service, _settings(base), "us-csl").seq == 2
+    (root / "consolidated.csv").write_bytes(cut.replace(b"\n", b"\r\n"))
+    with pytest.raises(ListGuardError) as caught:  # shrink allowed: the rollback alone refuses
+        update_source(service, _settings(base), "us-csl", allow_shrink=True)
+    message = caught.value.message
+    assert "entries (not the file bytes) equal earlier version 1" in message
+    assert "--allow-rollback" in message
+    assert caught.value.to_dict()["rollback_to"] == 1
+    (status,) = service.status()
+    assert status.active_seq == 2 and status.versions == 2
+    assert _last_audit(db).outcome == "refused"
+    assert "Henson Chua" in _matches(db, tmp_path, "Henson Chua")[0]
+    accepted = update_source(
+        service, _settings(base), "us-csl", allow_shrink=True, allow_rollback=True
+    )
+    assert accepted.status == "loaded" and accepted.seq == 3
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_small_cuts_at_a_line_end_are_refused_as_truncation(
+    db, server, shared_lists, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Round 2, B: 99.5%, then 99%, then 98.5% of the CSL with no Content-Length: each under 2%
+    but each the active version's last entries, so each is refused."""
+    base, root = server
+    lines = _csl_lines(shared_lists)
+    (root / "consolidated.csv").write_bytes(b"".join(lines))
+    service = ListService(db.sessions, actor="updater")
+    update_source(service, _settings(base), "us-csl")
+    settings = _settings(base, csl_url=f"{base}/nolength/cut.csv")
+    for share in (0.995, 0.99, 0.985):
+        (root / "cut.csv").write_bytes(_share_of(lines, share))
+        with pytest.raises(ListGuardError) as caught:
+            update_source(service, settings, "us-csl")
+        message = caught.value.message
+        assert "exactly its last" in message and "--allow-shrink" in message
+        data = caught.value.to_dict()
+        assert data["removed_are_the_last_entries"] is True
+        assert "Henson Chua" in [r["name"] for r in data["removed"]]  # type: ignore[union-attr]
+        (status,) = service.status()
+        assert status.active_seq == 1 and status.entry_count == 4226
+    assert "Henson Chua" in _matches(db, tmp_path, "Henson Chua")[0]
+    accepted = update_source(service, settings, "us-csl", allow_shrink=True)
+    assert accepted.status == "loaded"
+    removed = {r["name"] for r in accepted.removed}
+    assert "Henson Chua" in removed and len(accepted.removed) > 50
+    assert accepted.to_dict()["removed"] == list(accepted.removed)
+    assert _last_audit(db).details["removed"] == list(accepted.removed)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_missing_optional_ofac_comments_file_is_a_partial_set(
+    db, server, shared_lists, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Round 2, C: the comments URL answers 404 after a version that had sdn_comments.csv."""
+    base, root = server
+    for name, rel in OFAC.items():
+        shutil.copy(shared_lists / rel, root / name)
+    service = ListService(db.sessions, actor="updater")
+    first = update_source(service, _settings(base), "us-ofac-sdn")
+    (root / "sdn_comments.csv").unlink()
+    with pytest.raises(ListGuardError) as caught:
+        update_source(service, _settings(base), "us-ofac-sdn")
+    message = caught.value.message
+    assert "--allow-partial" in message and "sdn_comments.csv" in message
+    assert caught.value.to_dict()["missing_files_of_active"] == ["sdn_comments.csv"]
+    (status,) = service.status()
+    assert status.active_seq == 1 and status.alias_count == first.alias_count
+    aliases = ("APPLEWORM", "WHOIS HACKING TEAM", "SBERBANK INDIA")
+    assert all(_matches(db, tmp_path, *aliases)), aliases
+    allowed = update_source(service, _settings(base), "us-ofac-sdn", allow_partial=True)
+    assert allowed.status == "loaded" and allowed.alias_count < first.alias_count
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_stacked_or_unknown_content_encodings_are_refused(db, server, shared_lists) -> None:  # type: ignore[no-untyped-def]
+    """Round 2, D: ``gzip, gzip`` (a double-gzip bomb's form) and ``br`` are refused."""
+    base, root = server
+    (root / "consolidated.csv").write_bytes(b"".join(_csl_lines(shared_lists)))
+    service = ListService(db.sessions, actor="updater")
+    with pytest.raises(DownloadError, match="stacked content encodings"):
+        update_source(service, _settings(base, csl_url=f"{base}/gzip2/consolidated.csv"), "us-csl")
+    with pytest.raises(DownloadError, match="not supported"):
+        update_source(service, _settings(base, csl_url=f"{base}/br/consolidated.csv"), "us-csl")
+    assert _last_audit(db).outcome == "failed" and service.status() == []
+    for path in ("deflate", "rawdeflate"):
+        got = update_source(
+            service, _settings(base, csl_url=f"{base}/{path}/consolidated.csv"), "us-csl"
+        )
+        assert got.entry_count == 4226 and got.seq == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_gzip_bomb_is_stopped_at_the_cap_with_bounded_memory(db, server) -> None:  # type: ignore[no-untyped-def]
+    """Round 2, D: decoding is bounded (max_length pieces), so memory stays near the cap."""
+    import tracemalloc
+
+    base, _root = server
+    _bomb()  # built before measuring
+    service = ListService(db.sessions, actor="updater")
+    settings = _settings(base, csl_url=f"{base}/bomb", download_max_bytes=1_000_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DownloadError, match="cap"):
+            update_source(service, settings, "us-csl")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16_000_000, peak
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_deadline_covers_headers_trickled_byte_by_byte(
+    db, server, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Round 2, E: a header byte every 0.25 s never trips the 5 s read timeout; the 1 s
+    deadline covers the whole request, in a thread other than the main one as well."""
+    base, _root = server
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    service = ListService(db.sessions, actor="updater")
+    settings = _settings(
+        base,
+        csl_url=f"{base}/trickle-headers",
+        download_deadline_seconds=1,
+        download_timeout_seconds=5,
+    )
+    outcome: list[BaseException | float] = []
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            update_source(service, settings, "us-csl")
+        except BaseException as exc:
+            outcome.extend([exc, time.monotonic() - started])
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "the update is still running after 10 s"
+    error, elapsed = outcome
+    assert isinstance(error, DownloadError) and "deadline" in error.message
+    assert isinstance(elapsed, float) and elapsed < 4
+    assert list(scratch.iterdir()) == []
+    last = _last_audit(db)
+    assert (last.action, last.outcome) == ("lists.update", "failed")
