@@ -112,3 +112,39 @@ def test_the_database_refuses_to_delete_audit_rows(env: Path) -> None:
     assert runner.invoke(app, ["lists", "status"]).exit_code == 0
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         _sql(env, "DELETE FROM audit_log")
+
+
+def test_deleted_entry_with_cleared_digest_and_count_is_caught(env: Path) -> None:
+    """Issue 8.4, round 2 (A): an entry deleted (with its aliases), the version's digest set to
+    NULL and its count lowered, the index cache removed. The load audit row recorded the
+    digest and the count: screening refuses (exit 3, never `clear`) and `audit verify` fails
+    (was: clear, and "no version digest (loaded before revision 0002)", exit 0)."""
+    import shutil
+
+    r = runner.invoke(app, ["screen-name", HUAWEI])
+    assert r.exit_code == 0 and "license_required" in r.stdout
+    conn = sqlite3.connect(env / "home" / "compliance.db")
+    try:
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(
+            "DELETE FROM list_entries WHERE key = 'demo-el-001' AND version_id IN "
+            "(SELECT id FROM list_versions WHERE is_active)"
+        )
+        conn.execute(
+            "UPDATE list_versions SET entries_sha256 = NULL, entry_count = entry_count - 1 "
+            "WHERE is_active"
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    shutil.rmtree(env / "home" / "cache")
+    r = runner.invoke(app, ["screen-name", HUAWEI])
+    assert r.exit_code == 3, r.output
+    assert "clear" not in r.stdout and "demo version 1" in r.stderr
+    assert "load audit row" in r.stderr
+    r = runner.invoke(app, ["audit", "verify"])
+    assert r.exit_code == 3, r.output
+    assert "list content BROKEN" in r.stderr and "no version digest" not in r.output
+    assert "entries digest none differs" in r.stderr and "entry count" in r.stderr
+    report = json.loads(runner.invoke(app, ["audit", "verify", "--json"]).stdout)
+    assert not report["ok"] and report["audit"]["ok"] and not report["lists"][0]["ok"]
