@@ -1000,8 +1000,9 @@ def audit_verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Recompute the audit log's hash chain, check it against its anchor (and a recorded head),
-    and check every active list version's entries against their load-time hashes; exit 3 if
-    anything does not verify."""
+    and check every active list version's entries against their load-time hashes, and the
+    version's digest, counts and content hash against the audit row that recorded its load;
+    exit 3 if anything does not verify."""
     from compliance.store.audit import verify_chain
     from compliance.store.integrity import verify_versions
 

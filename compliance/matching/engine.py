@@ -477,12 +477,11 @@ class _UnsafeCacheError(Exception):
 
 
 def _check_private(st: os.stat_result, path: Path, forbidden: int, what: str, fix: str) -> None:
-    uid = os.geteuid()
-    if st.st_uid != uid:
-        raise _UnsafeCacheError(f"{path} is owned by uid {st.st_uid}, not by this user (uid {uid})")
-    if st.st_mode & forbidden:
-        mode = stat.S_IMODE(st.st_mode)
-        raise _UnsafeCacheError(f"{path} is {what} (mode {mode:04o}); run: {fix} {path}")
+    from compliance.store.session import ownership_problem  # shared with the SQLite check
+
+    problem = ownership_problem(st, path, forbidden, what, fix)
+    if problem is not None:
+        raise _UnsafeCacheError(problem)
 
 
 @contextlib.contextmanager
@@ -657,8 +656,7 @@ def load_matcher(
             if cache is not None and (cached := cache.read(weights)) is not None:
                 return LoadedMatcher(cached, versions, True)
             lists = [
-                (name, repo.verified_entries(v))
-                for name, v in sorted(active, key=lambda p: p[0])
+                (name, repo.verified_entries(v)) for name, v in sorted(active, key=lambda p: p[0])
             ]
         matcher = Matcher.build(lists, weights)
         if cache is not None:

@@ -21,7 +21,12 @@ from compliance.model import (
     Outcome,
     hash_entry_dict,
 )
-from compliance.store.integrity import VersionCheck, check_entries, entries_digest
+from compliance.store.integrity import (
+    VersionCheck,
+    check_entries,
+    entries_digest,
+    load_records,
+)
 from compliance.store.tables import ListAliasRow, ListEntryRow, ListSource, ListVersion
 
 
@@ -236,8 +241,9 @@ class ListRepository:
 
     def check_version(self, version: ListVersion) -> tuple[list[ListEntry], VersionCheck]:
         """Rebuild every entry of ``version`` and check it: each entry's content hash is
-        recomputed from the rebuilt entry and compared with the stored one, and the digest of
-        all of them with the version's ``entries_sha256`` (when it has one)."""
+        recomputed from the rebuilt entry and compared with the stored one, the digest of all
+        of them with the version's ``entries_sha256``, and the version's digest, counts and
+        content hash with the audit row that recorded its load (one more query)."""
         rebuilt: list[tuple[str, str, ListEntry | None, str | None]] = []
         entries: list[ListEntry] = []
         for row, aliases in self._rows(version, None):
@@ -248,11 +254,14 @@ class ListRepository:
                 continue
             entries.append(entry)
             rebuilt.append((row.key, row.content_hash, entry, None))
-        return entries, check_entries(version, version.source.name, rebuilt)
+        source = version.source.name
+        records = load_records(self.session, source, version.seq)
+        return entries, check_entries(version, source, rebuilt, records)
 
     def verified_entries(self, version: ListVersion) -> list[ListEntry]:
-        """The version's entries, in key order, after :meth:`check_version`; raises
-        ListIntegrityError (naming source, version and the first bad entries) on a mismatch."""
+        """The version's entries, in key order, after :meth:`check_version` (entries, digest
+        and its load audit row); raises ListIntegrityError (naming source, version and the
+        first bad entries or the mismatch) on any failure."""
         entries, check = self.check_version(version)
         if not check.ok:
             raise check.error()

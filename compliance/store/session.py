@@ -4,12 +4,16 @@ First use is serialised between processes (:func:`initialisation_lock`): on Post
 transaction-scoped advisory lock, on SQLite by ``flock`` on a ``<database>.init.lock`` file
 beside the database. Waits are bounded by the busy timeout
 (``COMPLIANCE_DB_BUSY_TIMEOUT_SECONDS``).
+
+A SQLite file another user could replace or rewrite is refused before it is opened
+(:func:`check_sqlite_location`).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,16 +52,19 @@ def make_engine(
     connect_timeout: float | None = None,
 ) -> Engine:
     """Create an engine. SQLite gets foreign keys on, WAL and a busy timeout of
-    ``busy_timeout`` seconds; its directory is created if missing. PostgreSQL gets a connect
-    timeout of ``connect_timeout`` seconds (whole seconds, at least 1) when given."""
+    ``busy_timeout`` seconds; its directory is created if missing, and the file and directory
+    are checked (:func:`check_sqlite_location`). PostgreSQL gets a connect timeout of
+    ``connect_timeout`` seconds (whole seconds, at least 1) when given."""
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message
         raise ConfigurationError(f"COMPLIANCE_DATABASE_URL is not a valid URL: {exc}") from None
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            check_sqlite_location(Path(database))
         kwargs["connect_args"] = {"timeout": busy_timeout}
     elif parsed.get_backend_name() == "postgresql" and connect_timeout is not None:
         kwargs["connect_args"] = {"connect_timeout": max(1, math.ceil(connect_timeout))}
@@ -73,6 +80,76 @@ def make_engine(
             cur.close()
 
     return engine
+
+
+def ownership_problem(
+    st: os.stat_result, path: Path, forbidden: int, what: str, fix: str, *, root_ok: bool = False
+) -> str | None:
+    """Why another user could replace or rewrite ``path`` (its ``st``): owned by someone else
+    (root too, unless ``root_ok``), or any ``forbidden`` mode bit set (``what`` says which,
+    ``fix`` is the command that clears them). None when it is private enough."""
+    uid = os.geteuid()
+    if st.st_uid != uid and not (root_ok and st.st_uid == 0):
+        owners = f"this user (uid {uid})" + (" or root" if root_ok else "")
+        return (
+            f"{path} is owned by uid {st.st_uid}, not by {owners}; run: chown {uid} {path} "
+            "(as root), or use a path of your own"
+        )
+    if st.st_mode & forbidden:
+        mode = stat.S_IMODE(st.st_mode)
+        return f"{path} is {what} (mode {mode:04o}); run: {fix} {path}"
+    return None
+
+
+_SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+_GROUP_OTHER_WRITE = stat.S_IWGRP | stat.S_IWOTH
+_WRITABLE = "writable by group or others"
+
+
+def check_sqlite_location(database: Path) -> None:
+    """Refuse (:class:`ConfigurationError`, exit 3) a SQLite database another user could
+    replace or rewrite: the file (and its ``-wal``/``-shm``/``-journal`` files, when present)
+    must be ours and not group/world-writable; its directory ours or root's, and not
+    group/world-writable unless sticky (like /tmp) with the file already ours and private.
+    Symlinks are resolved first. A no-op where there are no user ids."""
+    if not hasattr(os, "geteuid"):
+        return
+    real = database.expanduser().resolve()
+    directory = real.parent
+    try:
+        dir_st = os.stat(directory)
+        present: list[tuple[Path, os.stat_result]] = []
+        for path in (real, *(real.with_name(real.name + s) for s in _SQLITE_SIDECARS)):
+            try:
+                present.append((path, os.lstat(path)))
+            except FileNotFoundError:
+                continue
+    except OSError as exc:
+        raise ConfigurationError(f"cannot check {directory}: {exc.strerror or exc}") from None
+    problems = [
+        problem
+        for path, st in present
+        if (problem := ownership_problem(st, path, _GROUP_OTHER_WRITE, _WRITABLE, "chmod go-w"))
+    ]
+    file_is_private = bool(present) and present[0][0] == real and not problems
+    sticky = bool(dir_st.st_mode & stat.S_ISVTX)
+    dir_problem = ownership_problem(
+        dir_st,
+        directory,
+        0 if sticky and file_is_private else _GROUP_OTHER_WRITE,
+        _WRITABLE
+        + (" (sticky, but the database in it is missing or not private)" if sticky else ""),
+        "chmod go-w",
+        root_ok=True,
+    )
+    if dir_problem:
+        problems.insert(0, dir_problem)
+    if problems:
+        raise ConfigurationError(
+            f"refusing to open the SQLite database {real}: another user could replace or "
+            f"rewrite it (and clear listed parties). {'; '.join(problems)}. Or set "
+            "COMPLIANCE_HOME (or COMPLIANCE_DATABASE_URL) to a directory only you can write"
+        )
 
 
 def sqlite_path(engine: Engine) -> Path | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -120,8 +121,8 @@ def test_edited_entry_with_a_recomputed_entry_hash_is_caught_by_the_digest(loade
 
 
 def test_rewritten_digest_is_caught_by_the_audit_record(loaded) -> None:  # type: ignore[no-untyped-def]
-    """Entries, their hashes and the version digest rewritten together: the read passes, but
-    the digest no longer matches the one the (hash-chained) load row recorded."""
+    """Entries, their hashes and the version digest rewritten together: the digest no longer
+    matches the one the (hash-chained) load row recorded, at index build and in verify."""
     (entry,) = [e for e in _verified(loaded) if e.key == "a2"]
     data = entry.to_dict() | {"name": "Harmless Ltd"}
     _edit(
@@ -133,9 +134,11 @@ def test_rewritten_digest_is_caught_by_the_audit_record(loaded) -> None:  # type
     others = [(e.key, e.content_hash) for e in _verified_unchecked(loaded) if e.key != "a2"]
     forged = entries_digest([*others, ("a2", hash_entry_dict(data))])
     _edit(loaded, update(ListVersion).values(entries_sha256=forged))
-    assert [e.name for e in _verified(loaded) if e.key == "a2"] == ["Harmless Ltd"]
+    assert [e.name for e in _verified_unchecked(loaded) if e.key == "a2"] == ["Harmless Ltd"]
+    with pytest.raises(ListIntegrityError, match=r"entries digest .* in its load audit row"):
+        _verified(loaded)
     (check,) = _checks(loaded)
-    assert not check.ok and "recorded in the audit log" in check.describe()
+    assert not check.ok and "in its load audit row (seq 1, lists.load)" in check.describe()
 
 
 def _verified_unchecked(db):  # type: ignore[no-untyped-def]
@@ -143,16 +146,70 @@ def _verified_unchecked(db):  # type: ignore[no-untyped-def]
         return ListRepository(session).entries(_version(session))
 
 
-def test_version_without_digest_checks_entry_hashes_and_says_so(loaded) -> None:  # type: ignore[no-untyped-def]
-    _edit(loaded, update(ListVersion).values(entries_sha256=None))
-    assert len(_verified(loaded)) == 3
-    (check,) = _checks(loaded)
-    assert check.ok and not check.digest_checked and NO_DIGEST in check.describe()
+def test_cleared_digest_and_count_are_refused_against_the_load_audit_row(loaded) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8.4, round 2 (A): an entry deleted, the version's digest set to NULL and its
+    count lowered to match. The load audit row recorded a digest and the count: refused at
+    index build and in verify (was: verified, "no version digest")."""
     _edit(
         loaded,
-        update(ListEntryRow).where(ListEntryRow.key == "a3").values(primary_name="Other"),
+        delete(ListEntryRow).where(ListEntryRow.key == "a1"),
+        update(ListVersion).values(entries_sha256=None, entry_count=ListVersion.entry_count - 1),
     )
-    with pytest.raises(ListIntegrityError, match="'a3'"):
+    with pytest.raises(ListIntegrityError) as caught:
+        _verified(loaded)
+    message = str(caught.value)
+    assert "entries digest none differs" in message and "load audit row" in message
+    assert "entry count 2 differs from 3" in message
+    (check,) = _checks(loaded)
+    assert not check.ok and NO_DIGEST not in check.describe()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "shown"),
+    [
+        ("alias_count", 0, "alias count 0 differs"),
+        ("address_count", 99, "address count 99 differs"),
+        ("content_sha256", "sha256:" + "0" * 64, "content hash sha256:000000000000... differs"),
+    ],
+)
+def test_version_columns_must_match_the_load_audit_row(loaded, column, value, shown) -> None:  # type: ignore[no-untyped-def]
+    _edit(loaded, update(ListVersion).values({column: value}))
+    with pytest.raises(ListIntegrityError, match=re.escape(shown)):
+        _verified(loaded)
+    (check,) = _checks(loaded)
+    assert not check.ok and shown in check.describe()
+    if column != "content_sha256":  # the rebuilt entries' own count disagrees too
+        assert "stored, the version was loaded with" in check.describe()
+
+
+def test_a_version_loaded_by_lists_update_is_checked_against_its_row(
+    loaded, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Any action that creates a version counts, not only lists.load (was: lists.load only)."""
+    from tests.lists.test_service import V2
+
+    ListService(loaded.sessions, actor="tester").load(
+        [write_csl(tmp_path / "v2.csv", V2)],
+        fmt="csl",
+        source="test-csl",
+        policy=None,
+        action="lists.update",
+    )
+    (check,) = _checks(loaded)
+    assert check.ok and check.seq == 2 and check.digest_checked
+    _edit(loaded, update(ListVersion).where(ListVersion.seq == 2).values(entries_sha256=None))
+    with (
+        pytest.raises(ListIntegrityError, match=r"load audit row \(seq \d+, lists.update\)"),
+        loaded.sessions() as session,
+    ):
+        repo = ListRepository(session)
+        repo.verified_entries(repo.active_versions()[0])
+
+
+def test_a_version_without_a_load_audit_row_is_refused(loaded) -> None:  # type: ignore[no-untyped-def]
+    """A version whose creation no audit row records (inserted behind the tool's back)."""
+    _edit(loaded, update(ListVersion).values(seq=7))
+    with pytest.raises(ListIntegrityError, match="no audit row records loading this version"):
         _verified(loaded)
 
 

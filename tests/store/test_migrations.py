@@ -127,6 +127,8 @@ def test_upgrade_from_0001_with_data(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade(engine, "0001")
     entries = parse_files([DEMO_LIST], "csl")[1].entries
+    n_aliases = sum(len(e.aliases) for e in entries)
+    n_addresses = sum(len(e.addresses) for e in entries)
     now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     prev = audit.GENESIS
     with engine.begin() as conn:  # Core inserts of the 0001 columns only
@@ -148,8 +150,8 @@ def test_upgrade_from_0001_with_data(database_url: str) -> None:
                     "loaded_by": "old",
                     "published": None,
                     "entry_count": len(entries),
-                    "alias_count": 0,
-                    "address_count": 0,
+                    "alias_count": n_aliases,
+                    "address_count": n_addresses,
                     "files": [],
                     "problems": [],
                     "stats": {},
@@ -166,15 +168,30 @@ def test_upgrade_from_0001_with_data(database_url: str) -> None:
             for pos, a in enumerate(e.aliases)
         ]
         conn.execute(insert(ListAliasRow.__table__), aliases)
-        for seq in (1, 2, 3):
+        load_details = {  # what revision 0001's lists.load row recorded: no digest
+            "format": "csl",
+            "content_sha256": "sha256:" + "ab" * 32,
+            "files": [],
+            "version": 1,
+            "entries": len(entries),
+            "aliases": n_aliases,
+            "addresses": n_addresses,
+            "problems": [],
+            "diff_from_previous": {},
+        }
+        for seq, action, details in (
+            (1, "lists.load", load_details),
+            (2, "lists.activate", {"version": 1, "content_sha256": "sha256:" + "ab" * 32}),
+            (3, "cli.screen", {}),
+        ):
             fields = {
                 "seq": seq,
                 "at": now,
                 "actor": "old",
-                "action": "lists.load",
+                "action": action,
                 "subject": "demo",
                 "outcome": "ok",
-                "details": {"version": 1},
+                "details": details,
                 "prev_hash": prev,
             }
             prev = audit.compute_hash(**fields)
