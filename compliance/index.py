@@ -26,7 +26,7 @@ from compliance.matching.weights import Weights
 from compliance.model import AliasKind, EntityType, ListEntry
 from compliance.normalize import NormName, normalize_name
 from compliance.normalize.legal_forms import LEGAL_TOKENS, is_legal
-from compliance.normalize.scripts import skeleton
+from compliance.normalize.scripts import fold_romanization, skeleton
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -60,6 +60,33 @@ def name_keys(norm: NormName) -> list[str]:
     padded = f"^{joined}$"
     keys += [padded[i : i + 3] for i in range(len(padded) - 2)]
     return keys
+
+
+# Digits typed for the letters they look like ("r0sneft", "a1fa"): 1 may stand for l or i.
+_DIGIT_LETTERS = (str.maketrans("01", "ol"), str.maketrans("01", "oi"))
+
+
+@lru_cache(maxsize=65536)
+def typo_variants(token: str) -> frozenset[str]:
+    """The spellings one common typo away from a normalized token, as list names normalize
+    them: two adjacent letters swapped ("lakahl" -> "lakhal", folded to "lahal"; "oamr" ->
+    "omar") and, in a token mixing letters and digits, each digit read as its look-alike letter
+    ("a1fa" -> "alfa"). Plain edit distance misses the first when romanization folding moved
+    the letters ("kh" -> "h") and prices both too high in a four-letter token."""
+    out: set[str] = set()
+    for k in range(len(token) - 1):
+        a, b = token[k], token[k + 1]
+        if a != b and a.isalpha() and b.isalpha():  # "2024"/"2042" are two numbers
+            swapped = token[:k] + b + a + token[k + 2 :]
+            out.add(swapped)
+            out.add(fold_romanization(swapped))
+    if not token.isalpha() and not token.isdigit() and token.isalnum():
+        for table in _DIGIT_LETTERS:
+            read = token.translate(table)
+            if read.isalpha():
+                out.add(fold_romanization(read))
+    out.discard(token)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=131072)
@@ -417,9 +444,23 @@ class NameIndex:
         keys = set(name_keys(norm))
         get = self.key_info.get
         found = [f for f in map(get, keys) if f is not None]
+        unseen = len(keys) - len(found)
+        # A query token the lists never use may be a typo of one they do ("lakahl" for
+        # "lakhal"): the listed spellings one typo away stand in for its word key.
+        short = self.weights.exact_token_max_len
+        for tok in norm.core:
+            if len(tok) > short and "w:" + tok not in self.key_info:
+                near = [
+                    f
+                    for v in sorted(typo_variants(tok))
+                    if len(v) > short and "w:" + v not in keys and (f := get("w:" + v)) is not None
+                ]
+                if near:
+                    found += near
+                    unseen -= 1
         if not found:
             return np.empty(0, dtype=np.int32)
-        unseen = len(keys) - len(found)
+        unseen = max(unseen, 0)
         max_df = self.max_df
         usable = [f for f in found if f[1] <= max_df]
         if not usable:  # every key is common ("group", "international"): take the rarest few

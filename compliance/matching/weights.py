@@ -31,6 +31,13 @@ class Weights:
     min_distinctive_weight: float = 0.5
     # Tokens this short must be equal: "zte"/"zta" would otherwise be one edit apart.
     exact_token_max_len: int = 3
+    # A token one common typo away from another (adjacent letters swapped, a digit for its
+    # look-alike letter; see compliance.index.typo_variants) counts at least this alike, when
+    # both are longer than ``exact_token_max_len``. "oamr"/"omar" (0.75 by edit distance) and
+    # "lakahl"/"lakhal" (listed as "lahal" after folding "kh": 0.67) -> 0.85, so
+    # "Mohamed Lakahl" vs "LAKHAL, Mohamed" scores ~0.89 instead of ~0.38. A different letter
+    # is no typo: "wang"/"fang" stays at 0.75 (below the floor).
+    typo_similarity: float = 0.85
 
     # For names transliterated from Arabic script, token similarity may come from consonant
     # skeletons instead, times this factor: "alktrwnyk"/"electronic" -> "lktrnk" = 1.0 * 0.9.
