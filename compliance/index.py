@@ -13,6 +13,7 @@ weights, and each name's tokens as an id array.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz.distance import OSA
 
 from compliance.matching.weights import Weights
 from compliance.model import AliasKind, EntityType, ListEntry
@@ -62,6 +64,9 @@ def name_keys(norm: NormName) -> list[str]:
     return keys
 
 
+# Where a romanization-folding rule (compliance.normalize.scripts) could apply: a superset of
+# its patterns, so a token this does not match folds to itself.
+_FOLD_HINT = re.compile(r"kh|ph|tz|x|i[aeu]|(?:iy|ii|yi|ij|yj|yy)$")
 # Digits typed for the letters they look like ("r0sneft", "a1fa"): 1 may stand for l or i.
 _DIGIT_LETTERS = (str.maketrans("01", "ol"), str.maketrans("01", "oi"))
 
@@ -79,7 +84,8 @@ def typo_variants(token: str) -> frozenset[str]:
         if a != b and a.isalpha() and b.isalpha():  # "2024"/"2042" are two numbers
             swapped = token[:k] + b + a + token[k + 2 :]
             out.add(swapped)
-            out.add(fold_romanization(swapped))
+            if _FOLD_HINT.search(swapped):  # else folding leaves it as it is
+                out.add(fold_romanization(swapped))
     if not token.isalpha() and not token.isdigit() and token.isalnum():
         for table in _DIGIT_LETTERS:
             read = token.translate(table)
@@ -259,6 +265,7 @@ class NameIndex:
         "token_legal_list",
         "token_len_list",
         "skeleton_len_list",
+        "token_deletes",
     )
 
     def _prepare(self) -> None:
@@ -278,6 +285,7 @@ class NameIndex:
         self.token_legal_list: list[bool] = self.token_legal.tolist()
         self.token_len_list: list[int] = self.token_len.tolist()
         self.skeleton_len_list: list[int] = self.skeleton_len.tolist()
+        self.token_deletes: dict[str, list[str]] | None = None  # see _deletes
 
     # Pickling (in-process copies, the cache benchmark's baseline; the on-disk cache is
     # never a pickle: see to_state) keeps the names as columns too.
@@ -438,6 +446,39 @@ class NameIndex:
             return self.weights.legal_form_weight
         return None
 
+    def near_tokens(self, token: str) -> list[str]:
+        """The list tokens one typo from ``token`` (one the lists rarely or never use), sorted: its
+        :func:`typo_variants`, and, from ``near_edit_min_len`` letters on, those one letter
+        inserted, dropped or changed away ("askari" -> "asgari"), found through their
+        one-letter deletions, so without comparing ``token`` with the whole vocabulary."""
+        short = self.weights.exact_token_max_len
+        vocab = self.token_id
+        near = {v for v in typo_variants(token) if len(v) > short and v in vocab}
+        if len(token) >= self.weights.near_edit_min_len:
+            deletes = self._deletes()
+            found = set(deletes.get(token, ()))  # one letter more than the query
+            for k in range(len(token)):
+                d = token[:k] + token[k + 1 :]
+                if d in vocab and len(d) > short:  # one letter less
+                    near.add(d)
+                found.update(deletes.get(d, ()))  # one changed (or two apart: dropped below)
+            found.discard(token)
+            near.update(v for v in found if OSA.distance(token, v, score_cutoff=1) <= 1)
+        return sorted(near)
+
+    def _deletes(self) -> dict[str, list[str]]:
+        """One-letter deletion -> the list tokens it comes from (tokens of
+        ``near_edit_min_len`` letters or more), built on first use."""
+        if self.token_deletes is None:
+            deletes: dict[str, list[str]] = defaultdict(list)
+            least = self.weights.near_edit_min_len
+            for tok in self.vocab:
+                if len(tok) >= least:
+                    for d in {tok[:k] + tok[k + 1 :] for k in range(len(tok))}:
+                        deletes[d].append(tok)
+            self.token_deletes = dict(deletes)
+        return self.token_deletes
+
     def candidates(self, norm: NormName, limit: int | None = None) -> IntArray:
         """Row ids of the names sharing the most (rarity-weighted) keys with ``norm``."""
         limit = limit or self.weights.max_candidates
@@ -445,26 +486,36 @@ class NameIndex:
         get = self.key_info.get
         found = [f for f in map(get, keys) if f is not None]
         unseen = len(keys) - len(found)
+        max_df = self.max_df
         # A query token the lists never use may be a typo of one they do ("lakahl" for
-        # "lakhal"): the listed spellings one typo away stand in for its word key.
+        # "lakhal"): the listed spellings one typo away stand in for its word key. A name
+        # holds one of them at most, so the query's possible weight counts the heaviest.
         short = self.weights.exact_token_max_len
+        stand_in = 0.0
+        rare = self.weights.near_max_df
         for tok in norm.core:
-            if len(tok) > short and "w:" + tok not in self.key_info:
+            own = get("w:" + tok)
+            if len(tok) > short and (own is None or own[1] <= rare):
                 near = [
                     f
-                    for v in sorted(typo_variants(tok))
-                    if len(v) > short and "w:" + v not in keys and (f := get("w:" + v)) is not None
+                    for v in self.near_tokens(tok)
+                    if "w:" + v not in keys and (f := get("w:" + v)) is not None and f[1] <= max_df
                 ]
                 if near:
                     found += near
-                    unseen -= 1
+                    heaviest = max(f[2] for f in near)
+                    if own is None:
+                        unseen -= 1
+                    else:  # the token's own key or one of these: the heavier counts
+                        heaviest = max(heaviest - own[2], 0.0)
+                    stand_in += heaviest - sum(f[2] for f in near)
         if not found:
             return np.empty(0, dtype=np.int32)
         unseen = max(unseen, 0)
-        max_df = self.max_df
         usable = [f for f in found if f[1] <= max_df]
         if not usable:  # every key is common ("group", "international"): take the rarest few
             usable = sorted(found, key=lambda f: f[1])[:3]
+            stand_in = 0.0
         posts, dfs, key_weights = zip(*usable, strict=True)
         ids = np.concatenate(posts) if len(posts) > 1 else posts[0]
         weights = np.repeat(np.array(key_weights, dtype=np.float64), dfs)
@@ -474,7 +525,7 @@ class NameIndex:
         # the query, not as a maximally rare one: one typo must not push the true name out.
         if norm.abjad:  # its word keys are vowel-less spellings: only skeletons can meet
             unseen = 0
-        total = sum(key_weights)
+        total = sum(key_weights) + stand_in
         possible = total + unseen * (total / len(key_weights))
         w = self.weights
         floor = max(w.min_key_coverage_floor * possible, 1e-9)
