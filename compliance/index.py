@@ -4,7 +4,9 @@ Keys per name: its core tokens and the character trigrams of its written-togethe
 (``^huaweitechnologies$``). A query collects the postings of its keys, skipping keys that occur
 in too many names (they say little), and ranks names by the summed rarity (IDF) of the keys
 they share with it. Trigrams make retrieval tolerant of typos anywhere, the first letter
-included ("Suawei" still shares ``uaw``, ``awe``, ``wei``, ``ei$`` with "Huawei").
+included ("Suawei" still shares ``uaw``, ``awe``, ``wei``, ``ei$`` with "Huawei"). A query
+token the lists rarely or never use also brings the word keys of the list tokens one typo
+away (:meth:`NameIndex.near_tokens`): in a short name a typo breaks most trigrams.
 
 The index also holds what the vectorised scorer needs: a vocabulary of tokens with their
 weights, and each name's tokens as an id array.
@@ -22,7 +24,6 @@ from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import OSA
 
 from compliance.matching.weights import Weights
 from compliance.model import AliasKind, EntityType, ListEntry
@@ -265,7 +266,6 @@ class NameIndex:
         "token_legal_list",
         "token_len_list",
         "skeleton_len_list",
-        "token_deletes",
     )
 
     def _prepare(self) -> None:
@@ -285,7 +285,6 @@ class NameIndex:
         self.token_legal_list: list[bool] = self.token_legal.tolist()
         self.token_len_list: list[int] = self.token_len.tolist()
         self.skeleton_len_list: list[int] = self.skeleton_len.tolist()
-        self.token_deletes: dict[str, list[str]] | None = None  # see _deletes
 
     # Pickling (in-process copies, the cache benchmark's baseline; the on-disk cache is
     # never a pickle: see to_state) keeps the names as columns too.
@@ -447,37 +446,18 @@ class NameIndex:
         return None
 
     def near_tokens(self, token: str) -> list[str]:
-        """The list tokens one typo from ``token`` (one the lists rarely or never use), sorted: its
-        :func:`typo_variants`, and, from ``near_edit_min_len`` letters on, those one letter
-        inserted, dropped or changed away ("askari" -> "asgari"), found through their
-        one-letter deletions, so without comparing ``token`` with the whole vocabulary."""
+        """The list tokens one typo from ``token``, sorted: its :func:`typo_variants` and,
+        from ``near_edit_min_len`` letters on, itself with one letter dropped ("dollahh" ->
+        "dollah"). Dictionary lookups only: no comparison with the whole vocabulary."""
         short = self.weights.exact_token_max_len
         vocab = self.token_id
         near = {v for v in typo_variants(token) if len(v) > short and v in vocab}
         if len(token) >= self.weights.near_edit_min_len:
-            deletes = self._deletes()
-            found = set(deletes.get(token, ()))  # one letter more than the query
             for k in range(len(token)):
                 d = token[:k] + token[k + 1 :]
-                if d in vocab and len(d) > short:  # one letter less
+                if d in vocab:
                     near.add(d)
-                found.update(deletes.get(d, ()))  # one changed (or two apart: dropped below)
-            found.discard(token)
-            near.update(v for v in found if OSA.distance(token, v, score_cutoff=1) <= 1)
         return sorted(near)
-
-    def _deletes(self) -> dict[str, list[str]]:
-        """One-letter deletion -> the list tokens it comes from (tokens of
-        ``near_edit_min_len`` letters or more), built on first use."""
-        if self.token_deletes is None:
-            deletes: dict[str, list[str]] = defaultdict(list)
-            least = self.weights.near_edit_min_len
-            for tok in self.vocab:
-                if len(tok) >= least:
-                    for d in {tok[:k] + tok[k + 1 :] for k in range(len(tok))}:
-                        deletes[d].append(tok)
-            self.token_deletes = dict(deletes)
-        return self.token_deletes
 
     def candidates(self, norm: NormName, limit: int | None = None) -> IntArray:
         """Row ids of the names sharing the most (rarity-weighted) keys with ``norm``."""
@@ -493,7 +473,8 @@ class NameIndex:
         short = self.weights.exact_token_max_len
         stand_in = 0.0
         rare = self.weights.near_max_df
-        for tok in norm.core:
+        # (Not for a name from Arabic script: its word keys are vowel-less spellings.)
+        for tok in () if norm.abjad else norm.core:
             own = get("w:" + tok)
             if len(tok) > short and (own is None or own[1] <= rare):
                 near = [

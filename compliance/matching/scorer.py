@@ -8,6 +8,9 @@ For a query name Q and a candidate name C (both normalized the same way):
 
 * token similarity is optimal-string-alignment similarity (a transposition costs one edit);
   below ``token_similarity_floor`` it counts as 0, and tokens of 3 letters or fewer must be equal;
+  two tokens one common typo apart (``compliance.index.typo_variants``: adjacent letters
+  swapped, also across romanization folding, a digit for its look-alike letter) count at least
+  ``typo_similarity`` ("oamr"/"omar");
 * each token weighs its rarity across all list names (IDF scaled to 0.1..1), so "technology",
   "international" or "beijing" weigh little and "huawei" or "sugon" a lot; legal forms weigh
   ``legal_form_weight`` and, when unmatched, only a third of that; an entry's tokens that the
@@ -19,7 +22,8 @@ For a query name Q and a candidate name C (both normalized the same way):
   tokens on either side pull it down, so "George Bush" stays far from "George Habbash";
 * when the two names have different numbers of core tokens and their written-together forms
   are nearly equal ("megatech" / "mega tech"), that similarity can stand in, times
-  ``joined_factor``.
+  ``joined_factor``; so can equal written-together forms split differently ("arefullaha ref"
+  / "arefullah aref": a letter slipped across the word boundary).
 
 Worked example: "Huawei Technologies Co Ltd" vs list name "Huawei Technologies Co., Ltd.":
 both normalize to ``huawei technologies llc``; every token matches itself -> 1.0.

@@ -38,13 +38,16 @@ class Weights:
     # "Mohamed Lakahl" vs "LAKHAL, Mohamed" scores ~0.89 instead of ~0.38. A different letter
     # is no typo: "wang"/"fang" stays at 0.75 (below the floor).
     typo_similarity: float = 0.85
-    # Blocking: a query token the lists never use, of at least this many letters, also looks
-    # up the list tokens one letter inserted, dropped or changed away ("askari" finds
-    # "asgari": 0.83 alike, but "Hassan Askari" shares too few keys with "Hassan ASGARI" to be
-    # scored otherwise). Shorter tokens: one letter changed is another name ("tako"/"taco").
+    # Blocking: a query token the lists never use also looks up the list tokens one typo
+    # away (compliance.index.NameIndex.near_tokens): its typo variants and, from this many
+    # letters on, itself with one letter dropped ("dollahh" finds "dollah"). In a short name a
+    # typo breaks most trigram keys: "Mohamed Lakahl" is not among "LAKHAL, Mohamed"'s
+    # candidates otherwise. (A letter changed or dropped in the query is left to the trigrams:
+    # finding those needs a deletion index of every list token, ~1M keys at 5x the lists.)
     near_edit_min_len: int = 5
     # ...and so does a token the lists use in at most this many names: a rare listed
-    # spelling may be a typo of another ("rusdjan" / "rusjan", one name each).
+    # spelling may be a typo of another. Common tokens ("mohammed") do not: their key alone
+    # finds enough names, and it is cheaper.
     near_max_df: int = 5
 
     # For names transliterated from Arabic script, token similarity may come from consonant
