@@ -37,6 +37,8 @@ FloatArray = npt.NDArray[np.float64]
 # Blocking sums key weights per name by sorting the query's ids when there are fewer than
 # 1/_SPARSE_RATIO of the names, else by one pass over a slot per name (measured crossover).
 _SPARSE_RATIO = 40
+# Query tokens whose near_tokens are remembered (customer names repeat their words).
+_NEAR_CACHE_SIZE = 65536
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +268,8 @@ class NameIndex:
         "token_legal_list",
         "token_len_list",
         "skeleton_len_list",
+        "near_cache",
+        "typo_cache",
     )
 
     def _prepare(self) -> None:
@@ -285,6 +289,8 @@ class NameIndex:
         self.token_legal_list: list[bool] = self.token_legal.tolist()
         self.token_len_list: list[int] = self.token_len.tolist()
         self.skeleton_len_list: list[int] = self.skeleton_len.tolist()
+        self.near_cache: dict[str, list[str]] = {}  # token -> near_tokens(token)
+        self.typo_cache: dict[str, tuple[int, ...]] = {}  # token -> typo_ids(token)
 
     # Pickling (in-process copies, the cache benchmark's baseline; the on-disk cache is
     # never a pickle: see to_state) keeps the names as columns too.
@@ -449,6 +455,38 @@ class NameIndex:
         """The list tokens one typo from ``token``, sorted: its :func:`typo_variants` and,
         from ``near_edit_min_len`` letters on, itself with one letter dropped ("dollahh" ->
         "dollah"). Dictionary lookups only: no comparison with the whole vocabulary."""
+        cache = self.near_cache
+        found = cache.get(token)
+        if found is None:
+            if len(cache) >= _NEAR_CACHE_SIZE:
+                cache.clear()
+            found = cache[token] = self._near_tokens(token)
+        return found
+
+    def typo_ids(self, token: str) -> tuple[int, ...]:
+        """The ids of the list tokens among ``token``'s :func:`typo_variants` (both longer
+        than ``exact_token_max_len``), remembered per token."""
+        cache = self.typo_cache
+        found = cache.get(token)
+        if found is None:
+            if len(cache) >= _NEAR_CACHE_SIZE:
+                cache.clear()
+            short = self.weights.exact_token_max_len
+            get = self.token_id.get
+            found = cache[token] = (
+                tuple(
+                    sorted(
+                        t
+                        for v in typo_variants(token)
+                        if len(v) > short and (t := get(v)) is not None
+                    )
+                )
+                if len(token) > short
+                else ()
+            )
+        return found
+
+    def _near_tokens(self, token: str) -> list[str]:
         short = self.weights.exact_token_max_len
         vocab = self.token_id
         near = {v for v in typo_variants(token) if len(v) > short and v in vocab}

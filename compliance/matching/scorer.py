@@ -429,15 +429,10 @@ def _token_matches(
         1.0,
         (index.token_id, present),
     )
-    short = w.exact_token_max_len
     typo = w.typo_similarity
-    token_id = index.token_id
     for i, q in enumerate(qtokens):
-        if len(q) <= short:
-            continue
-        for v in typo_variants(q):
-            t = token_id.get(v, -1)
-            if t in present and len(v) > short and typo > found.get((i, t), 0.0):
+        for t in index.typo_ids(q):
+            if t in present and typo > found.get((i, t), 0.0):
                 found[(i, t)] = typo
     if query.abjad:
         _collect(
