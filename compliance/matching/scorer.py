@@ -97,9 +97,13 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     tokens = index.name_tokens[rows, :width]  # (C, L), -1 = padding
     valid = tokens >= 0
     uniq, inverse = np.unique(tokens[valid], return_inverse=True)
-    cand = index.vocab_array[uniq].tolist()
-    sims = _token_sims(index, qtokens, cand, index.token_len[uniq])
-    _typo_sims(index, qtokens, cand, sims)
+    sims = _token_sims(index, qtokens, index.vocab_array[uniq].tolist(), index.token_len[uniq])
+    # Pairs one typo apart (both tokens longer than exact_token_max_len; `uniq` is sorted).
+    for i, q in enumerate(qtokens):
+        for t in index.typo_ids(q):
+            j = int(np.searchsorted(uniq, t))
+            if j < len(uniq) and uniq[j] == t and sims[i, j] < w.typo_similarity:
+                sims[i, j] = w.typo_similarity
     if query.abjad:
         skel = _token_sims(
             index,
