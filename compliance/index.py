@@ -4,7 +4,9 @@ Keys per name: its core tokens and the character trigrams of its written-togethe
 (``^huaweitechnologies$``). A query collects the postings of its keys, skipping keys that occur
 in too many names (they say little), and ranks names by the summed rarity (IDF) of the keys
 they share with it. Trigrams make retrieval tolerant of typos anywhere, the first letter
-included ("Suawei" still shares ``uaw``, ``awe``, ``wei``, ``ei$`` with "Huawei").
+included ("Suawei" still shares ``uaw``, ``awe``, ``wei``, ``ei$`` with "Huawei"). A query
+token the lists rarely or never use also brings the word keys of the list tokens one typo
+away (:meth:`NameIndex.near_tokens`): in a short name a typo breaks most trigrams.
 
 The index also holds what the vectorised scorer needs: a vocabulary of tokens with their
 weights, and each name's tokens as an id array.
@@ -13,6 +15,7 @@ weights, and each name's tokens as an id array.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +29,7 @@ from compliance.matching.weights import Weights
 from compliance.model import AliasKind, EntityType, ListEntry
 from compliance.normalize import NormName, normalize_name
 from compliance.normalize.legal_forms import LEGAL_TOKENS, is_legal
-from compliance.normalize.scripts import skeleton
+from compliance.normalize.scripts import fold_romanization, skeleton
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -34,6 +37,8 @@ FloatArray = npt.NDArray[np.float64]
 # Blocking sums key weights per name by sorting the query's ids when there are fewer than
 # 1/_SPARSE_RATIO of the names, else by one pass over a slot per name (measured crossover).
 _SPARSE_RATIO = 40
+# Query tokens whose near_tokens are remembered (customer names repeat their words).
+_NEAR_CACHE_SIZE = 65536
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,37 @@ def name_keys(norm: NormName) -> list[str]:
     padded = f"^{joined}$"
     keys += [padded[i : i + 3] for i in range(len(padded) - 2)]
     return keys
+
+
+# Where a romanization-folding rule (compliance.normalize.scripts) could apply: a superset of
+# its patterns, so a token this does not match folds to itself.
+_FOLD_HINT = re.compile(r"kh|ph|tz|x|i[aeu]|(?:iy|ii|yi|ij|yj|yy)$")
+# Digits typed for the letters they look like ("r0sneft", "a1fa"): 1 may stand for l or i.
+_DIGIT_LETTERS = (str.maketrans("01", "ol"), str.maketrans("01", "oi"))
+
+
+@lru_cache(maxsize=65536)
+def typo_variants(token: str) -> frozenset[str]:
+    """The spellings one common typo away from a normalized token, as list names normalize
+    them: two adjacent letters swapped ("lakahl" -> "lakhal", folded to "lahal"; "oamr" ->
+    "omar") and, in a token mixing letters and digits, each digit read as its look-alike letter
+    ("a1fa" -> "alfa"). Plain edit distance misses the first when romanization folding moved
+    the letters ("kh" -> "h") and prices both too high in a four-letter token."""
+    out: set[str] = set()
+    for k in range(len(token) - 1):
+        a, b = token[k], token[k + 1]
+        if a != b and a.isalpha() and b.isalpha():  # "2024"/"2042" are two numbers
+            swapped = token[:k] + b + a + token[k + 2 :]
+            out.add(swapped)
+            if _FOLD_HINT.search(swapped):  # else folding leaves it as it is
+                out.add(fold_romanization(swapped))
+    if not token.isalpha() and not token.isdigit() and token.isalnum():
+        for table in _DIGIT_LETTERS:
+            read = token.translate(table)
+            if read.isalpha():
+                out.add(fold_romanization(read))
+    out.discard(token)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=131072)
@@ -232,6 +268,8 @@ class NameIndex:
         "token_legal_list",
         "token_len_list",
         "skeleton_len_list",
+        "near_cache",
+        "typo_cache",
     )
 
     def _prepare(self) -> None:
@@ -251,6 +289,8 @@ class NameIndex:
         self.token_legal_list: list[bool] = self.token_legal.tolist()
         self.token_len_list: list[int] = self.token_len.tolist()
         self.skeleton_len_list: list[int] = self.skeleton_len.tolist()
+        self.near_cache: dict[str, list[str]] = {}  # token -> near_tokens(token)
+        self.typo_cache: dict[str, tuple[int, ...]] = {}  # token -> typo_ids(token)
 
     # Pickling (in-process copies, the cache benchmark's baseline; the on-disk cache is
     # never a pickle: see to_state) keeps the names as columns too.
@@ -411,19 +451,90 @@ class NameIndex:
             return self.weights.legal_form_weight
         return None
 
+    def near_tokens(self, token: str) -> list[str]:
+        """The list tokens one typo from ``token``, sorted: its :func:`typo_variants` and,
+        from ``near_edit_min_len`` letters on, itself with one letter dropped ("dollahh" ->
+        "dollah"). Dictionary lookups only: no comparison with the whole vocabulary."""
+        cache = self.near_cache
+        found = cache.get(token)
+        if found is None:
+            if len(cache) >= _NEAR_CACHE_SIZE:
+                cache.clear()
+            found = cache[token] = self._near_tokens(token)
+        return found
+
+    def typo_ids(self, token: str) -> tuple[int, ...]:
+        """The ids of the list tokens among ``token``'s :func:`typo_variants` (both longer
+        than ``exact_token_max_len``), remembered per token."""
+        cache = self.typo_cache
+        found = cache.get(token)
+        if found is None:
+            if len(cache) >= _NEAR_CACHE_SIZE:
+                cache.clear()
+            short = self.weights.exact_token_max_len
+            get = self.token_id.get
+            found = cache[token] = (
+                tuple(
+                    sorted(
+                        t
+                        for v in typo_variants(token)
+                        if len(v) > short and (t := get(v)) is not None
+                    )
+                )
+                if len(token) > short
+                else ()
+            )
+        return found
+
+    def _near_tokens(self, token: str) -> list[str]:
+        short = self.weights.exact_token_max_len
+        vocab = self.token_id
+        near = {v for v in typo_variants(token) if len(v) > short and v in vocab}
+        if len(token) >= self.weights.near_edit_min_len:
+            for k in range(len(token)):
+                d = token[:k] + token[k + 1 :]
+                if d in vocab:
+                    near.add(d)
+        return sorted(near)
+
     def candidates(self, norm: NormName, limit: int | None = None) -> IntArray:
         """Row ids of the names sharing the most (rarity-weighted) keys with ``norm``."""
         limit = limit or self.weights.max_candidates
         keys = set(name_keys(norm))
         get = self.key_info.get
         found = [f for f in map(get, keys) if f is not None]
-        if not found:
-            return np.empty(0, dtype=np.int32)
         unseen = len(keys) - len(found)
         max_df = self.max_df
+        # A query token the lists never use may be a typo of one they do ("lakahl" for
+        # "lakhal"): the listed spellings one typo away stand in for its word key. A name
+        # holds one of them at most, so the query's possible weight counts the heaviest.
+        short = self.weights.exact_token_max_len
+        stand_in = 0.0
+        rare = self.weights.near_max_df
+        # (Not for a name from Arabic script: its word keys are vowel-less spellings.)
+        for tok in () if norm.abjad else norm.core:
+            own = get("w:" + tok)
+            if len(tok) > short and (own is None or own[1] <= rare):
+                near = [
+                    f
+                    for v in self.near_tokens(tok)
+                    if "w:" + v not in keys and (f := get("w:" + v)) is not None and f[1] <= max_df
+                ]
+                if near:
+                    found += near
+                    heaviest = max(f[2] for f in near)
+                    if own is None:
+                        unseen -= 1
+                    else:  # the token's own key or one of these: the heavier counts
+                        heaviest = max(heaviest - own[2], 0.0)
+                    stand_in += heaviest - sum(f[2] for f in near)
+        if not found:
+            return np.empty(0, dtype=np.int32)
+        unseen = max(unseen, 0)
         usable = [f for f in found if f[1] <= max_df]
         if not usable:  # every key is common ("group", "international"): take the rarest few
             usable = sorted(found, key=lambda f: f[1])[:3]
+            stand_in = 0.0
         posts, dfs, key_weights = zip(*usable, strict=True)
         ids = np.concatenate(posts) if len(posts) > 1 else posts[0]
         weights = np.repeat(np.array(key_weights, dtype=np.float64), dfs)
@@ -433,7 +544,7 @@ class NameIndex:
         # the query, not as a maximally rare one: one typo must not push the true name out.
         if norm.abjad:  # its word keys are vowel-less spellings: only skeletons can meet
             unseen = 0
-        total = sum(key_weights)
+        total = sum(key_weights) + stand_in
         possible = total + unseen * (total / len(key_weights))
         w = self.weights
         floor = max(w.min_key_coverage_floor * possible, 1e-9)

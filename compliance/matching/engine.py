@@ -274,7 +274,7 @@ class Matcher:
 
 
 # --------------------------------------------------------------------- loading + caching
-ENGINE_VERSION = "match-2"  # 2: invisible characters stripped, bidi visual form, review floor
+ENGINE_VERSION = "match-3"  # 2: invisible chars, bidi visual form, review floor; 3: typo tokens
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,9 @@ For a query name Q and a candidate name C (both normalized the same way):
 
 * token similarity is optimal-string-alignment similarity (a transposition costs one edit);
   below ``token_similarity_floor`` it counts as 0, and tokens of 3 letters or fewer must be equal;
+  two tokens one common typo apart (``compliance.index.typo_variants``: adjacent letters
+  swapped, also across romanization folding, a digit for its look-alike letter) count at least
+  ``typo_similarity`` ("oamr"/"omar");
 * each token weighs its rarity across all list names (IDF scaled to 0.1..1), so "technology",
   "international" or "beijing" weigh little and "huawei" or "sugon" a lot; legal forms weigh
   ``legal_form_weight`` and, when unmatched, only a third of that; an entry's tokens that the
@@ -19,7 +22,8 @@ For a query name Q and a candidate name C (both normalized the same way):
   tokens on either side pull it down, so "George Bush" stays far from "George Habbash";
 * when the two names have different numbers of core tokens and their written-together forms
   are nearly equal ("megatech" / "mega tech"), that similarity can stand in, times
-  ``joined_factor``.
+  ``joined_factor``; so can equal written-together forms split differently ("arefullaha ref"
+  / "arefullah aref": a letter slipped across the word boundary).
 
 Worked example: "Huawei Technologies Co Ltd" vs list name "Huawei Technologies Co., Ltd.":
 both normalize to ``huawei technologies llc``; every token matches itself -> 1.0.
@@ -31,10 +35,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import cdist, extract
 
-from compliance.index import FloatArray, IntArray, NameIndex
+from compliance.index import FloatArray, IntArray, NameIndex, typo_variants
 from compliance.matching.weights import Weights
 from compliance.model import FeatureResult
 from compliance.normalize import NormName
@@ -63,6 +68,25 @@ def _token_sims(
     return sims
 
 
+def _typo_sims(index: NameIndex, query: Sequence[str], cand: list[str], sims: FloatArray) -> None:
+    """Raise to ``typo_similarity`` the similarity of each (query token, candidate token) pair
+    one common typo apart (:func:`compliance.index.typo_variants`), both tokens longer than
+    ``exact_token_max_len``."""
+    w = index.weights
+    short = w.exact_token_max_len
+    at: dict[str, list[int]] = {}
+    for j, tok in enumerate(cand):
+        at.setdefault(tok, []).append(j)
+    for i, q in enumerate(query):
+        if len(q) <= short:
+            continue
+        for v in typo_variants(q):
+            if len(v) > short:
+                for j in at.get(v, ()):
+                    if sims[i, j] < w.typo_similarity:
+                        sims[i, j] = w.typo_similarity
+
+
 def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray:
     """Name similarity of ``query`` against each indexed name in ``rows`` (0..1)."""
     if len(rows) == 0 or not query.core:
@@ -74,6 +98,12 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     valid = tokens >= 0
     uniq, inverse = np.unique(tokens[valid], return_inverse=True)
     sims = _token_sims(index, qtokens, index.vocab_array[uniq].tolist(), index.token_len[uniq])
+    # Pairs one typo apart (both tokens longer than exact_token_max_len; `uniq` is sorted).
+    for i, q in enumerate(qtokens):
+        for t in index.typo_ids(q):
+            j = int(np.searchsorted(uniq, t))
+            if j < len(uniq) and uniq[j] == t and sims[i, j] < w.typo_similarity:
+                sims[i, j] = w.typo_similarity
     if query.abjad:
         skel = _token_sims(
             index,
@@ -129,6 +159,7 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     scores: FloatArray = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
     differ = index.name_core_count[rows] != len(query.core)
+    differ[_resplit(index, query, rows, ~differ)] = True
     if differ.any() and len(query.joined) >= 4:
         joined = cdist(
             [query.joined],
@@ -139,6 +170,25 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
         joined = np.where(joined >= w.joined_min_similarity, joined * w.joined_factor, 0.0)
         scores[differ] = np.maximum(scores[differ], joined)
     return scores
+
+
+def _core_ids(index: NameIndex, query: NormName) -> frozenset[int]:
+    """The token ids of the query's core tokens (-1 for a token the lists never use)."""
+    return frozenset([index.token_id.get(t, -1) for t in query.core])
+
+
+def _resplit(
+    index: NameIndex, query: NormName, rows: IntArray, same_count: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.intp]:
+    """Positions in ``rows`` (among ``same_count``) of the names with as many core tokens as
+    the query, written together the same, but split differently ("arefullaha ref" /
+    "arefullah aref": a letter slipped across a word boundary)."""
+    at = np.flatnonzero(same_count & (index.name_joined[rows] == query.joined))
+    if not len(at):
+        return at
+    ids = _core_ids(index, query)
+    rt = index.row_tokens
+    return at[[not ids.issubset(rt[r]) for r in rows[at].tolist()]]
 
 
 # Blocks of at most this many candidate names are scored by `score_candidates` in plain
@@ -216,6 +266,7 @@ def score_candidates(
     is_disjoint = matched.keys().isdisjoint
     zeros = [0.0] * n_q
     q_range = range(n_q)
+    core_ids = _core_ids(index, query)
 
     out: list[tuple[int, float]] = []
     for r in rows:
@@ -270,7 +321,10 @@ def score_candidates(
             den = den_q + den_c
             if den > 0.0:
                 score = (num_q + num_c) / den
-        if joined_q and row_core_count[r] != n_core:
+        if joined_q and (
+            row_core_count[r] != n_core
+            or (row_joined[r] == joined_q and not core_ids.issubset(toks))
+        ):
             # The written-together similarity is at most shorter/longer length: compute it
             # only when that bound could still reach the cutoff and raise the score.
             joined_r = row_joined[r]
@@ -345,11 +399,9 @@ def score_block(
         length = index.joined_len[rows]
         bound = np.minimum(length, len(joined)) / np.maximum(length, len(joined))
         cutoff = max(0.0, w.joined_min_similarity - _CUTOFF_MARGIN)
-        maybe = np.flatnonzero(
-            (index.name_core_count[rows] != len(query.core))
-            & (bound >= cutoff)
-            & (bound * w.joined_factor > scores)
-        )
+        differ = index.name_core_count[rows] != len(query.core)
+        differ[_resplit(index, query, rows, ~differ)] = True
+        maybe = np.flatnonzero(differ & (bound >= cutoff) & (bound * w.joined_factor > scores))
         for k in maybe.tolist():
             sim = OSA.normalized_similarity(
                 joined, index.row_joined[int(rows[k])], score_cutoff=cutoff
@@ -381,6 +433,11 @@ def _token_matches(
         1.0,
         (index.token_id, present),
     )
+    typo = w.typo_similarity
+    for i, q in enumerate(qtokens):
+        for t in index.typo_ids(q):
+            if t in present and typo > found.get((i, t), 0.0):
+                found[(i, t)] = typo
     if query.abjad:
         _collect(
             found,
@@ -476,6 +533,7 @@ def explain_name(index: NameIndex, query: NormName, row: int, score: float) -> F
         list(cand.tokens),
         np.array([len(t) for t in cand.tokens], dtype=np.int32),
     )
+    _typo_sims(index, query.tokens, list(cand.tokens), sims)
     if query.abjad:
         skels = [skeleton(t) for t in cand.tokens]
         skel = _token_sims(
@@ -504,7 +562,8 @@ def explain_name(index: NameIndex, query: NormName, row: int, score: float) -> F
         detail += f"; query only: {' '.join(unmatched_q)}"
     if unmatched_c:
         detail += f"; entry only: {' '.join(unmatched_c)}"
-    if len(cand.core) != len(query.core) and query.joined and cand.joined:
+    resplit = cand.joined == query.joined and set(cand.core) != set(query.core)
+    if (len(cand.core) != len(query.core) or resplit) and query.joined and cand.joined:
         joined = OSA.normalized_similarity(query.joined, cand.joined)
         if (
             joined >= index.weights.joined_min_similarity

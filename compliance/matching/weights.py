@@ -31,6 +31,24 @@ class Weights:
     min_distinctive_weight: float = 0.5
     # Tokens this short must be equal: "zte"/"zta" would otherwise be one edit apart.
     exact_token_max_len: int = 3
+    # A token one common typo away from another (adjacent letters swapped, a digit for its
+    # look-alike letter; see compliance.index.typo_variants) counts at least this alike, when
+    # both are longer than ``exact_token_max_len``. "oamr"/"omar" (0.75 by edit distance) and
+    # "lakahl"/"lakhal" (listed as "lahal" after folding "kh": 0.67) -> 0.85, so
+    # "Mohamed Lakahl" vs "LAKHAL, Mohamed" scores ~0.89 instead of ~0.38. A different letter
+    # is no typo: "wang"/"fang" stays at 0.75 (below the floor).
+    typo_similarity: float = 0.85
+    # Blocking: a query token the lists never use also looks up the list tokens one typo
+    # away (compliance.index.NameIndex.near_tokens): its typo variants and, from this many
+    # letters on, itself with one letter dropped ("dollahh" finds "dollah"). In a short name a
+    # typo breaks most trigram keys: "Mohamed Lakahl" is not among "LAKHAL, Mohamed"'s
+    # candidates otherwise. (A letter changed or dropped in the query is left to the trigrams:
+    # finding those needs a deletion index of every list token, ~1M keys at 5x the lists.)
+    near_edit_min_len: int = 5
+    # ...and so does a token the lists use in at most this many names: a rare listed
+    # spelling may be a typo of another. Common tokens ("mohammed") do not: their key alone
+    # finds enough names, and it is cheaper.
+    near_max_df: int = 5
 
     # For names transliterated from Arabic script, token similarity may come from consonant
     # skeletons instead, times this factor: "alktrwnyk"/"electronic" -> "lktrnk" = 1.0 * 0.9.
