@@ -59,6 +59,37 @@ class _Best:
     name_score: float
     row: int
     query_name: str
+    # The reading the query name was normalized under (True: as a person's name).
+    person: bool = False
+
+
+def readings(party: Party) -> tuple[bool, ...]:
+    """The ways a party's names are normalized (``True``: as a person's name). A declared
+    person or organisation is read both ways: the declared type is an attribute that may
+    contradict an entry (the ``entity_type`` feature lowers the score), never a reason to
+    miss a name that matches under the other reading ("JOINT STOCK COMPANY X" declared a
+    person is still read as the company's legal form)."""
+    if party.entity_type is EntityType.PERSON:
+        return (True, False)
+    if party.entity_type is EntityType.ORGANIZATION:
+        return (False, True)
+    return (False,)
+
+
+def _query_forms(party: Party) -> list[tuple[str, bool, NormName]]:
+    """(query name, reading, its normalized form) for every name and reading of ``party``,
+    without repeats of one normalized form (a plain name usually reads the same both ways)."""
+    forms: list[tuple[str, bool, NormName]] = []
+    seen: set[tuple[str, ...]] = set()
+    ways = readings(party)
+    for qname in query_names(party):
+        for person in ways:
+            norm = normalize_name(qname, person)
+            if norm.is_empty or norm.tokens in seen:
+                continue
+            seen.add(norm.tokens)
+            forms.append((qname, person, norm))
+    return forms
 
 
 def query_names(party: Party) -> list[str]:
@@ -148,10 +179,7 @@ class Matcher:
         name_floor = floor - max(0.0, w.weak_alias)
         weak = self.index.name_weak
         name_entry = self.index.name_entry
-        for qname in query_names(party):
-            norm = normalize_name(qname, person)
-            if norm.is_empty:
-                continue
+        for qname, reading, norm in _query_forms(party):
             for row, score in self._scored(norm, name_floor, brute_force):
                 if weak[row]:
                     score += w.weak_alias
@@ -160,7 +188,7 @@ class Matcher:
                 eidx = int(name_entry[row])
                 current = best.get(eidx)
                 if current is None or score > current.name_score:
-                    best[eidx] = _Best(score, row, qname)
+                    best[eidx] = _Best(score, row, qname, reading)
 
         query = features.Query(party, person)
         id_hits: dict[int, FeatureResult] = {}
@@ -171,7 +199,7 @@ class Matcher:
                 if hit is not None:
                     id_hits[idx] = hit
                     if idx not in best:
-                        best[idx] = self._best_row_for_entry(idx, party, person)
+                        best[idx] = self._best_row_for_entry(idx, party)
 
         matches: list[Match] = []
         for entry_idx, found in best.items():
@@ -194,7 +222,7 @@ class Matcher:
             if total < thr:
                 continue
             rec = self.index.names[found.row]
-            norm = normalize_name(found.query_name, person)
+            norm = normalize_name(found.query_name, found.person)
             name_feature = explain_name(self.index, norm, found.row, found.name_score)
             if rec.kind == "weak":
                 adjustments.append(
@@ -259,17 +287,17 @@ class Matcher:
             found = self._entry_hashes[idx] = entry.content_hash
         return found
 
-    def _best_row_for_entry(self, entry: int, party: Party, person: bool) -> _Best:
+    def _best_row_for_entry(self, entry: int, party: Party) -> _Best:
         rows = np.array(self._rows_by_entry.get(entry, []), dtype=np.int32)
-        best = _Best(0.0, int(rows[0]) if len(rows) else 0, party.name)
-        for qname in query_names(party):
-            norm = normalize_name(qname, person)
-            if norm.is_empty or not len(rows):
-                continue
+        ways = readings(party)
+        best = _Best(0.0, int(rows[0]) if len(rows) else 0, party.name, ways[0])
+        if not len(rows):
+            return best
+        for qname, reading, norm in _query_forms(party):
             scores = score_names(self.index, norm, rows)
             k = int(scores.argmax())
             if scores[k] > best.name_score:
-                best = _Best(float(scores[k]), int(rows[k]), qname)
+                best = _Best(float(scores[k]), int(rows[k]), qname, reading)
         return best
 
 
