@@ -46,6 +46,7 @@ from compliance.model import (
     Party,
 )
 from compliance.normalize import NormName, normalize_name, visual_form
+from compliance.normalize.confusables import latin_skeleton
 
 
 # Largest total bonus the adjustments can add: a name score this far below the threshold
@@ -95,13 +96,21 @@ def _query_forms(party: Party) -> list[tuple[str, bool, NormName]]:
 def query_names(party: Party) -> list[str]:
     """The names a party is screened under: its name and aliases as stored, each followed by
     the form it displays as when bidi overrides make that differ (a name stored backwards
-    under U+202E displays, and is read, the right way round)."""
+    under U+202E displays, and is read, the right way round), and the Latin skeleton of a
+    form whose words imitate Latin ones with other scripts' letters ("ᎻUᎪWEI" is also
+    screened as "HUAWEI"; :mod:`compliance.normalize.confusables`)."""
     names: list[str] = []
     for name in (party.name, *party.aliases):
         names.append(name)
+        if name.isascii():
+            continue
         shown = visual_form(name)
-        if shown is not None:
-            names.append(shown)
+        for form in (name,) if shown is None else (name, shown):
+            if form is not name:
+                names.append(form)
+            folded = latin_skeleton(form)
+            if folded is not None:
+                names.append(folded)
     return list(dict.fromkeys(names))
 
 
@@ -302,7 +311,8 @@ class Matcher:
 
 
 # --------------------------------------------------------------------- loading + caching
-ENGINE_VERSION = "match-2"  # 2: invisible characters stripped, bidi visual form, review floor
+ENGINE_VERSION = "match-3"  # 3: both readings of a declared type, TR39 skeletons; 2: invisible
+# characters stripped, bidi visual form, review floor
 
 log = logging.getLogger(__name__)
 
