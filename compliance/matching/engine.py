@@ -65,11 +65,13 @@ class _Best:
 
 
 def readings(party: Party) -> tuple[bool, ...]:
-    """The ways a party's names are normalized (``True``: as a person's name). A declared
-    person or organisation is read both ways: the declared type is an attribute that may
-    contradict an entry (the ``entity_type`` feature lowers the score), never a reason to
-    miss a name that matches under the other reading ("JOINT STOCK COMPANY X" declared a
-    person is still read as the company's legal form)."""
+    """The ways a party's names are normalized (``True``: as a person's name), the declared
+    one first. A declared person or organisation is read both ways: the declared type is an
+    attribute that may contradict an entry (the ``entity_type`` feature lowers the score),
+    never a reason to miss a name that matches under the other reading ("JOINT STOCK
+    COMPANY X" declared a person is still read as the company's legal form). The other
+    reading is scored against entries of the other type only (those of the declared type
+    are met by the declared reading)."""
     if party.entity_type is EntityType.PERSON:
         return (True, False)
     if party.entity_type is EntityType.ORGANIZATION:
@@ -188,8 +190,12 @@ class Matcher:
         name_floor = floor - max(0.0, w.weak_alias)
         weak = self.index.name_weak
         name_entry = self.index.name_entry
+        declared = readings(party)[0]
+        row_person = self.index.row_person
         for qname, reading, norm in _query_forms(party):
             for row, score in self._scored(norm, name_floor, brute_force):
+                if reading != declared and row_person[row] != reading:
+                    continue  # the other reading is for entries of the other type
                 if weak[row]:
                     score += w.weak_alias
                 if score < floor:
@@ -302,7 +308,10 @@ class Matcher:
         best = _Best(0.0, int(rows[0]) if len(rows) else 0, party.name, ways[0])
         if not len(rows):
             return best
+        entry_person = self.index.row_person[int(rows[0])]
         for qname, reading, norm in _query_forms(party):
+            if reading != ways[0] and entry_person != reading:
+                continue
             scores = score_names(self.index, norm, rows)
             k = int(scores.argmax())
             if scores[k] > best.name_score:
