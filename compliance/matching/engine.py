@@ -83,14 +83,20 @@ def _query_forms(party: Party) -> list[tuple[str, bool, NormName]]:
     """(query name, reading, its normalized form) for every name and reading of ``party``,
     without repeats of one normalized form (a plain name usually reads the same both ways)."""
     forms: list[tuple[str, bool, NormName]] = []
-    seen: set[tuple[str, ...]] = set()
+    declared: set[tuple[str, ...]] = set()  # forms under the declared reading
+    other: set[tuple[str, ...]] = set()
     ways = readings(party)
     for qname in query_names(party):
         for person in ways:
             norm = normalize_name(qname, person)
-            if norm.is_empty or norm.tokens in seen:
+            if norm.is_empty or norm.tokens in declared:
                 continue
-            seen.add(norm.tokens)
+            if person == ways[0]:
+                declared.add(norm.tokens)
+            elif norm.tokens in other:
+                continue
+            else:
+                other.add(norm.tokens)
             forms.append((qname, person, norm))
     return forms
 
