@@ -197,11 +197,10 @@ class Matcher:
         weak = self.index.name_weak
         name_entry = self.index.name_entry
         declared = readings(party)[0]
-        row_person = self.index.row_person
         for qname, reading, norm in _query_forms(party):
-            for row, score in self._scored(norm, name_floor, brute_force):
-                if reading != declared and row_person[row] != reading:
-                    continue  # the other reading is for entries of the other type
+            # The other reading is scored against entries of the other type only.
+            only = None if reading == declared else reading
+            for row, score in self._scored(norm, name_floor, brute_force, only):
                 if weak[row]:
                     score += w.weak_alias
                 if score < floor:
@@ -282,13 +281,20 @@ class Matcher:
         return self.match(party, threshold=threshold)
 
     # --------------------------------------------------------------------------- helpers
-    def _scored(self, norm: NormName, floor: float, brute_force: bool) -> list[tuple[int, float]]:
-        """(row, name score) of the names scoring at least ``floor``, in block order."""
+    def _scored(
+        self, norm: NormName, floor: float, brute_force: bool, person: bool | None = None
+    ) -> list[tuple[int, float]]:
+        """(row, name score) of the names scoring at least ``floor``, in block order; only
+        those of persons' (``person=True``) or others' (``False``) entries when asked."""
         if brute_force:
             rows: IntArray = np.arange(self.index.size, dtype=np.int32)
+            if person is not None:
+                rows = rows[self.index.name_person[rows] == person]
             scores = self._score(norm, rows, chunk=4096)
         else:
             rows = self.index.candidates(norm)
+            if person is not None:
+                rows = rows[self.index.name_person[rows] == person]
             if len(rows) <= SMALL_BLOCK:
                 return score_candidates(self.index, norm, rows.tolist(), floor)
             return score_block(self.index, norm, rows, floor)
