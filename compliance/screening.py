@@ -5,8 +5,9 @@ names of its owners and parents, are matched against the lists; the facts built 
 and those matches (:mod:`compliance.facts`) go through the rules in force on ``as_of``; the
 decision is the strongest rule outcome, and at least ``review`` while any match is unresolved.
 ``data_quality`` lists invisible or bidi-control characters found in the record's text fields
-(they are removed before matching, and a name's displayed form is screened too); it never
-raises the decision.
+(they are removed before matching, and a name's displayed form is screened too) and words
+spelled with other scripts' look-alikes of Latin letters (screened as the Latin they imitate
+too); it never raises the decision.
 A data centre is screened the same way under its operator's name, with its accelerators
 classified first (:mod:`compliance.accelerators`).
 """
@@ -30,6 +31,7 @@ from compliance.facts import customer_facts, data_centre_facts, hit_record, matc
 from compliance.matching.engine import ENGINE_VERSION, Matcher
 from compliance.model import EntityType, ListEntry, Match, Party
 from compliance.normalize import invisible_characters, visual_form
+from compliance.normalize.confusables import spoofed_words
 from compliance.normalize.invisible import BIDI_CONTROLS, describe
 from compliance.ownership import OwnershipGraph, listed_share_unknown, owner_links
 from compliance.records import DataCentre
@@ -199,14 +201,17 @@ def _ownership_out(links: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
 
 def data_quality(values: Iterable[tuple[str, str | None]]) -> list[dict[str, str]]:
     """What is suspicious in a record's text fields, as ``{"code", "field", "detail"}`` items:
-    ``bidi_override`` (explicit bidi embeddings, overrides or isolates, which can make a name
-    display differently from how it is stored) and ``invisible_characters`` (zero-width and
-    other format characters, soft hyphens, BOMs). Both are removed before matching, and a
-    name's displayed form is screened too; the flag never raises the decision by itself."""
+    ``mixed_script`` (words imitating Latin ones with other scripts' look-alike letters,
+    "ᎻUᎪWEI": screened as the Latin they imitate too), ``bidi_override`` (explicit bidi
+    embeddings, overrides or isolates, which can make a name display differently from how it
+    is stored) and ``invisible_characters`` (zero-width and other format characters, soft
+    hyphens, BOMs). The last two are removed before matching, and a name's displayed form is
+    screened too. No flag raises the decision by itself."""
     found: list[dict[str, str]] = []
     for name, value in values:
         if not value or value.isascii():
             continue
+        found.extend(_mixed_script(name, value))
         chars = invisible_characters(value)
         if not chars:
             continue
@@ -222,6 +227,23 @@ def data_quality(values: Iterable[tuple[str, str | None]]) -> list[dict[str, str
             detail = ", ".join(describe(c) for c in other) + " (removed before matching)"
             found.append({"code": "invisible_characters", "field": name, "detail": detail})
     return found
+
+
+def _scripts_text(scripts: tuple[str, ...]) -> str:
+    if len(scripts) == 1:
+        return f"{scripts[0].title()} letters in a Latin name"
+    return " + ".join(t.title() for t in scripts)
+
+
+def _mixed_script(name: str, value: str) -> list[dict[str, str]]:
+    spoofed = spoofed_words(value)
+    if not spoofed:
+        return []
+    detail = "; ".join(
+        f'"{s.word}" ({_scripts_text(s.scripts)}) reads as "{s.folded}"' for s in spoofed
+    )
+    detail += " (screened as written and as read)"
+    return [{"code": "mixed_script", "field": name, "detail": detail}]
 
 
 _PARTY_TEXTS = (

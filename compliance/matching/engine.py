@@ -46,6 +46,7 @@ from compliance.model import (
     Party,
 )
 from compliance.normalize import NormName, normalize_name, visual_form
+from compliance.normalize.confusables import latin_skeleton
 
 
 # Largest total bonus the adjustments can add: a name score this far below the threshold
@@ -59,18 +60,65 @@ class _Best:
     name_score: float
     row: int
     query_name: str
+    # The reading the query name was normalized under (True: as a person's name).
+    person: bool = False
+
+
+def readings(party: Party) -> tuple[bool, ...]:
+    """The ways a party's names are normalized (``True``: as a person's name), the declared
+    one first. A declared person or organisation is read both ways: the declared type is an
+    attribute that may contradict an entry (the ``entity_type`` feature lowers the score),
+    never a reason to miss a name that matches under the other reading ("JOINT STOCK
+    COMPANY X" declared a person is still read as the company's legal form). The other
+    reading is scored against entries of the other type only (those of the declared type
+    are met by the declared reading)."""
+    if party.entity_type is EntityType.PERSON:
+        return (True, False)
+    if party.entity_type is EntityType.ORGANIZATION:
+        return (False, True)
+    return (False,)
+
+
+def _query_forms(party: Party) -> list[tuple[str, bool, NormName]]:
+    """(query name, reading, its normalized form) for every name and reading of ``party``,
+    without repeats of one normalized form (a plain name usually reads the same both ways)."""
+    forms: list[tuple[str, bool, NormName]] = []
+    declared: set[tuple[str, ...]] = set()  # forms under the declared reading
+    other: set[tuple[str, ...]] = set()
+    ways = readings(party)
+    for qname in query_names(party):
+        for person in ways:
+            norm = normalize_name(qname, person)
+            if norm.is_empty or norm.tokens in declared:
+                continue
+            if person == ways[0]:
+                declared.add(norm.tokens)
+            elif norm.tokens in other:
+                continue
+            else:
+                other.add(norm.tokens)
+            forms.append((qname, person, norm))
+    return forms
 
 
 def query_names(party: Party) -> list[str]:
     """The names a party is screened under: its name and aliases as stored, each followed by
     the form it displays as when bidi overrides make that differ (a name stored backwards
-    under U+202E displays, and is read, the right way round)."""
+    under U+202E displays, and is read, the right way round), and the Latin skeleton of a
+    form whose words imitate Latin ones with other scripts' letters ("ᎻUᎪWEI" is also
+    screened as "HUAWEI"; :mod:`compliance.normalize.confusables`)."""
     names: list[str] = []
     for name in (party.name, *party.aliases):
         names.append(name)
+        if name.isascii():
+            continue
         shown = visual_form(name)
-        if shown is not None:
-            names.append(shown)
+        for form in (name,) if shown is None else (name, shown):
+            if form is not name:
+                names.append(form)
+            folded = latin_skeleton(form)
+            if folded is not None:
+                names.append(folded)
     return list(dict.fromkeys(names))
 
 
@@ -148,11 +196,11 @@ class Matcher:
         name_floor = floor - max(0.0, w.weak_alias)
         weak = self.index.name_weak
         name_entry = self.index.name_entry
-        for qname in query_names(party):
-            norm = normalize_name(qname, person)
-            if norm.is_empty:
-                continue
-            for row, score in self._scored(norm, name_floor, brute_force):
+        declared = readings(party)[0]
+        for qname, reading, norm in _query_forms(party):
+            # The other reading is scored against entries of the other type only.
+            only = None if reading == declared else reading
+            for row, score in self._scored(norm, name_floor, brute_force, only):
                 if weak[row]:
                     score += w.weak_alias
                 if score < floor:
@@ -160,7 +208,7 @@ class Matcher:
                 eidx = int(name_entry[row])
                 current = best.get(eidx)
                 if current is None or score > current.name_score:
-                    best[eidx] = _Best(score, row, qname)
+                    best[eidx] = _Best(score, row, qname, reading)
 
         query = features.Query(party, person)
         id_hits: dict[int, FeatureResult] = {}
@@ -171,7 +219,7 @@ class Matcher:
                 if hit is not None:
                     id_hits[idx] = hit
                     if idx not in best:
-                        best[idx] = self._best_row_for_entry(idx, party, person)
+                        best[idx] = self._best_row_for_entry(idx, party)
 
         matches: list[Match] = []
         for entry_idx, found in best.items():
@@ -194,7 +242,7 @@ class Matcher:
             if total < thr:
                 continue
             rec = self.index.names[found.row]
-            norm = normalize_name(found.query_name, person)
+            norm = normalize_name(found.query_name, found.person)
             name_feature = explain_name(self.index, norm, found.row, found.name_score)
             if rec.kind == "weak":
                 adjustments.append(
@@ -233,13 +281,20 @@ class Matcher:
         return self.match(party, threshold=threshold)
 
     # --------------------------------------------------------------------------- helpers
-    def _scored(self, norm: NormName, floor: float, brute_force: bool) -> list[tuple[int, float]]:
-        """(row, name score) of the names scoring at least ``floor``, in block order."""
+    def _scored(
+        self, norm: NormName, floor: float, brute_force: bool, person: bool | None = None
+    ) -> list[tuple[int, float]]:
+        """(row, name score) of the names scoring at least ``floor``, in block order; only
+        those of persons' (``person=True``) or others' (``False``) entries when asked."""
         if brute_force:
             rows: IntArray = np.arange(self.index.size, dtype=np.int32)
+            if person is not None:
+                rows = rows[self.index.name_person[rows] == person]
             scores = self._score(norm, rows, chunk=4096)
         else:
             rows = self.index.candidates(norm)
+            if person is not None:
+                rows = rows[self.index.name_person[rows] == person]
             if len(rows) <= SMALL_BLOCK:
                 return score_candidates(self.index, norm, rows.tolist(), floor)
             return score_block(self.index, norm, rows, floor)
@@ -259,22 +314,27 @@ class Matcher:
             found = self._entry_hashes[idx] = entry.content_hash
         return found
 
-    def _best_row_for_entry(self, entry: int, party: Party, person: bool) -> _Best:
+    def _best_row_for_entry(self, entry: int, party: Party) -> _Best:
         rows = np.array(self._rows_by_entry.get(entry, []), dtype=np.int32)
-        best = _Best(0.0, int(rows[0]) if len(rows) else 0, party.name)
-        for qname in query_names(party):
-            norm = normalize_name(qname, person)
-            if norm.is_empty or not len(rows):
+        ways = readings(party)
+        best = _Best(0.0, int(rows[0]) if len(rows) else 0, party.name, ways[0])
+        if not len(rows):
+            return best
+        entry_person = self.index.row_person[int(rows[0])]
+        for qname, reading, norm in _query_forms(party):
+            if reading != ways[0] and entry_person != reading:
                 continue
             scores = score_names(self.index, norm, rows)
             k = int(scores.argmax())
             if scores[k] > best.name_score:
-                best = _Best(float(scores[k]), int(rows[k]), qname)
+                best = _Best(float(scores[k]), int(rows[k]), qname, reading)
         return best
 
 
 # --------------------------------------------------------------------- loading + caching
-ENGINE_VERSION = "match-3"  # 2: invisible chars, bidi visual form, review floor; 3: typo tokens
+# 2: invisible characters stripped, bidi visual form, review floor; 3: one-typo tokens,
+# both readings of a declared entity type, TR39 confusable skeletons
+ENGINE_VERSION = "match-3"
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,8 @@
   uses (技术 -> technology, 有限公司 -> co ltd); the remaining runs of Han characters become
   pinyin words of two syllables (华为 -> huawei, 长江存储 -> changjiang cunchu), because Latin
   renderings write Chinese names in words, not syllables.
-- Everything else (Cyrillic, Greek, Arabic, Hangul, kana...): rigour's ``ascii_text``.
+- Everything else (Cyrillic, Greek, Arabic, Hangul, kana...): rigour's ``ascii_text``; text
+  it has no table for (Cherokee, Coptic, Lisu: rendered "?") through ``anyascii``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from anyascii import anyascii
 from rigour.text import ascii_text
 
 # Generic words in Chinese organisation names and the English a Latin rendering uses.
@@ -252,7 +254,11 @@ def to_ascii(text: str) -> str:
     if stripped.isascii():
         return stripped
     # Cyrillic, Greek, Arabic, Hangul, kana and the rest.
-    return str(ascii_text(stripped)).lower()
+    out = str(ascii_text(stripped))
+    if "?" in out and "?" not in stripped:
+        # Scripts rigour has no table for (Cherokee, Coptic, Lisu...) come out as "?".
+        out = anyascii(stripped)
+    return out.lower()
 
 
 # Arabic-script text is written without most vowels, so its transliteration ("snay alktrwnyk

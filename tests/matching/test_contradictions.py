@@ -179,3 +179,85 @@ def test_zawahri_on_the_real_sdn(sdn_matcher: Matcher, extra: dict[str, Any]) ->
     detail = dict(found[0].features)["review_floor"].detail
     assert "date of birth 1990-01-01 contradicts the listed 1951-06-19" in detail
     assert "kept at review" in detail
+
+
+# ------------------------------------------- the declared entity type is an attribute too
+# Issue 8 hardening, second round: the declared type chose the normalization, so a listed
+# company declared a person ("joint stock company" not read as the legal form jsc) was never
+# scored, and the review floor never applied. Both readings are scored now.
+TYPED = [
+    ListEntry("o2", "JOINT STOCK COMPANY RADIOZAVOD", EntityType.ORGANIZATION, "SDN"),
+    ListEntry("o3", "LIMITED LIABILITY COMPANY PROFFLAB", EntityType.ORGANIZATION, "SDN"),
+    ListEntry("p2", "SALEH, Dr. Abdul Latif", EntityType.PERSON, "SDN"),
+]
+
+
+@pytest.fixture(scope="module")
+def typed_matcher() -> Matcher:
+    return Matcher.build([("hand", TYPED)])
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "declared", "listed"),
+    [
+        ("JOINT STOCK COMPANY RADIOZAVOD", "o2", EntityType.PERSON, "organization"),
+        ("LIMITED LIABILITY COMPANY PROFFLAB", "o3", EntityType.PERSON, "organization"),
+        ("SALEH, Dr. Abdul Latif", "p2", EntityType.ORGANIZATION, "person"),
+    ],
+)
+def test_a_declared_type_never_hides_a_listed_name(
+    typed_matcher: Matcher, name: str, key: str, declared: EntityType, listed: str
+) -> None:
+    as_listed = Party("q", name, entity_type=EntityType(listed))
+    assert _only(typed_matcher.match(as_listed), key).score == 1.0
+    as_declared = _only(typed_matcher.match(Party("q", name, entity_type=declared)), key)
+    # Found under the other reading; the contradiction lowers the score and is explained.
+    assert 0.80 <= as_declared.score < 1.0
+    features = dict(as_declared.features)
+    assert features["name"].score == 1.0
+    assert features["entity_type"].detail == (
+        f"entity type {declared.value} contradicts the listed {listed}"
+    )
+    # The same name given as an alias, and through screening (a CSV's entity_type column).
+    alias = Party("q", "Someone Else", aliases=(name,), entity_type=declared)
+    assert _only(typed_matcher.match(alias), key).score == as_declared.score
+    ctx = ScreeningContext(typed_matcher, {"hand": "sha256:hand"}, date(2026, 11, 27))
+    result = screen_party(Party("c", name, entity_type=declared), ctx)
+    assert result["decision"] != "clear"
+    assert result["matches"][0]["entry_id"] == key
+
+
+def test_the_contradicted_type_still_meets_the_review_floor(typed_matcher: Matcher) -> None:
+    # Declared a person, a contradicting country too: kept at review by the name alone.
+    party = Party(
+        "q", "JOINT STOCK COMPANY RADIOZAVOD", entity_type=EntityType.PERSON, country="US"
+    )
+    match = _only(typed_matcher.match(party), "o2")
+    assert match.score >= 0.80
+    assert dict(match.features)["name"].score == 1.0
+
+
+@pytest.mark.parametrize(
+    ("listed", "declared"),
+    [
+        (EntityType.ORGANIZATION, EntityType.PERSON),
+        (EntityType.PERSON, EntityType.ORGANIZATION),
+    ],
+)
+def test_no_sdn_name_is_cleared_by_its_declared_type(
+    sdn_matcher: Matcher, listed: EntityType, declared: EntityType
+) -> None:
+    # Before: 118 of 800 random SDN entity names declared a person were clear.
+    import random
+
+    entries = [e for _, e in sdn_matcher.index.entries if e.entity_type is listed]
+    sample = random.Random(8).sample(entries, min(800, len(entries)))
+    cleared = [
+        e.name
+        for e in sample
+        if not any(
+            m.entry_key == e.key
+            for m in sdn_matcher.match(Party("q", e.name, entity_type=declared))
+        )
+    ]
+    assert cleared == []

@@ -14,8 +14,9 @@ from compliance.lists import parse_files
 from compliance.matching.engine import Matcher, query_names
 from compliance.model import EntityType, ListEntry, Owner, Party
 from compliance.normalize import invisible_characters, normalize_name, strip_invisible, visual_form
+from compliance.normalize.confusables import latin_skeleton, spoofed_words
 from compliance.records import DataCentre
-from compliance.screening import ScreeningContext, screen_data_centre, screen_party
+from compliance.screening import ScreeningContext, data_quality, screen_data_centre, screen_party
 
 DEMO = Path(__file__).resolve().parents[2] / "compliance" / "data" / "demo_list.csv"
 HUAWEI = "Huawei Technologies Co., Ltd."
@@ -228,3 +229,85 @@ def test_data_centre_operator_with_rlo_alerts_and_is_flagged(ctx: ScreeningConte
         ("bidi_override", "operator_name"),
         ("invisible_characters", "city"),
     ]
+
+
+# ------------------------------------- look-alike letters from other scripts (TR39 data)
+# Second round: Cherokee, Lisu and Coptic letters that look like Latin ones were not folded
+# (only a hand table of Cyrillic and Greek ones was), so these screened clear, unflagged.
+SPOOFS = [
+    ("ᎻUᎪWEI TECHNOLOGIES CO., LTD.", HUAWEI, "CHEROKEE", "LATIN"),  # Cherokee Ꮋ, Ꭺ
+    ("ꓧꓴꓮꓪꓰꓲ TECHNOLOGIES CO., LTD.", HUAWEI, "LISU"),  # a word wholly in Lisu
+    ("ᏃTᎬ CORPORATION", "ZTE Corporation", "CHEROKEE", "LATIN"),  # Cherokee Ꮓ, Ꭼ
+    ("ⲎUⲀWⲈI TECHNOLOGIES CO., LTD.", HUAWEI, "COPTIC", "LATIN"),  # Coptic Ⲏ, Ⲁ, Ⲉ
+    ("САТ Holdings", "CAT Holdings", "CYRILLIC"),  # a Cyrillic word in a Latin name
+]
+
+
+@pytest.fixture(scope="module")
+def spoof_ctx() -> ScreeningContext:
+    _, demo = parse_files([DEMO], "csl")
+    extra = [
+        ListEntry("z1", "ZTE Corporation", EntityType.ORGANIZATION, "EL"),
+        ListEntry("c1", "CAT Holdings", EntityType.ORGANIZATION, "SDN"),
+        ListEntry("k1", "ᏣᎳᎩ ᎦᏬᏂᎯᏍᏗ", EntityType.ORGANIZATION, "SDN"),
+        ListEntry("k2", "Ⲙⲁⲣⲕⲟⲥ Ⲡⲁⲡⲁⲥ", EntityType.PERSON, "SDN"),
+    ]
+    matcher = Matcher.build([("demo", demo.entries), ("extra", extra)])
+    return ScreeningContext(matcher, {"demo": "sha256:demo"}, date(2026, 11, 27))
+
+
+@pytest.mark.parametrize(("query", "listed", "scripts"), [(s[0], s[1], s[2:]) for s in SPOOFS])
+def test_lookalikes_from_any_script_alert_and_are_flagged(
+    spoof_ctx: ScreeningContext, query: str, listed: str, scripts: tuple[str, ...]
+) -> None:
+    assert latin_skeleton(query) is not None and latin_skeleton(query).isascii()
+    result = screen_party(Party("c", query, entity_type=EntityType.ORGANIZATION), spoof_ctx)
+    assert result["decision"] != "clear"
+    top = result["matches"][0]
+    assert top["entry_name"] == listed and top["score"] == 1.0
+    (flag,) = result["data_quality"]
+    assert flag["code"] == "mixed_script" and flag["field"] == "name"
+    for name in scripts:
+        assert name.title() in flag["detail"]
+
+
+def test_skeletons_use_the_tr39_letters() -> None:
+    assert latin_skeleton("ᎻUᎪWEI Technologies") == "HUAWEI Technologies"
+    # TR39 gives capital I's glyph as "l"; in a word of capitals it reads as I.
+    assert latin_skeleton("ꓧꓴꓮꓪꓰꓲ TECHNOLOGIES") == "HUAWEI TECHNOLOGIES"
+    # Coptic Ⲁ and Ⲉ have no TR39 Latin look-alike: inside a spoofed word they are
+    # transliterated.
+    assert latin_skeleton("ⲎUⲀWⲈI") == "HUAWEI"
+    (word,) = spoofed_words("Acme ᏃTᎬ")
+    assert (word.word, word.scripts, word.folded) == ("ᏃTᎬ", ("CHEROKEE", "LATIN"), "ZTE")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Газпром нефть",  # Cyrillic words, a Cyrillic name
+        "ᏣᎳᎩ ᎦᏬᏂᎯᏍᏗ",  # Cherokee
+        "Ⲙⲁⲣⲕⲟⲥ",  # Coptic
+        "華為 Technologies",  # a Chinese word beside a Latin one
+        "Huawei Technologies",
+        "Société Générale",  # Latin with diacritics
+        "Газпром Holdings",  # a Cyrillic word with letters that have no Latin look-alike
+    ],
+)
+def test_names_in_one_script_are_not_folded(name: str) -> None:
+    assert spoofed_words(name) == ()
+    assert latin_skeleton(name) is None
+    assert data_quality([("name", name)]) == []
+
+
+def test_real_names_in_other_scripts_still_match_themselves(spoof_ctx: ScreeningContext) -> None:
+    for name, key in (("ᏣᎳᎩ ᎦᏬᏂᎯᏍᏗ", "k1"), ("Ⲙⲁⲣⲕⲟⲥ Ⲡⲁⲡⲁⲥ", "k2")):
+        result = screen_party(Party("c", name), spoof_ctx)
+        assert result["matches"] and result["matches"][0]["entry_id"] == key
+        assert result["data_quality"] == []
+
+
+def test_the_written_form_is_screened_too() -> None:
+    # "САТ Holdings" is also screened as written: a listed Cyrillic "САТ" still meets it.
+    party = Party("q", "САТ Holdings")
+    assert query_names(party) == ["САТ Holdings", "CAT Holdings"]
