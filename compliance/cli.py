@@ -84,6 +84,29 @@ R = TypeVar("R")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
+# The guards' overrides, the same on `lists load` and `lists update`.
+AllowRollback = Annotated[
+    bool,
+    typer.Option(
+        help="Accept content equal to an earlier version (by file or by entries), or an "
+        "older publication."
+    ),
+]
+AllowShrink = Annotated[
+    bool,
+    typer.Option(
+        help="Accept removing more than COMPLIANCE_MAX_REMOVED_SHARE (2%) of the active "
+        "version's entries, aliases or addresses, or exactly its last entries (a cut-off file)."
+    ),
+]
+AllowPartial = Annotated[
+    bool,
+    typer.Option(
+        help="Accept a partial file set (no OFAC alt/add file, or a file the active version "
+        "had is missing, e.g. sdn_comments.csv) or a record-count mismatch."
+    ),
+]
+
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Every failure of a command becomes a one-line message on stderr and an exit code:
@@ -317,24 +340,9 @@ def lists_load(
         bool,
         typer.Option(help="CSL: drop a cut-off last record instead of refusing the file."),
     ] = False,
-    allow_rollback: Annotated[
-        bool,
-        typer.Option(help="Accept content equal to an earlier version, or an older publication."),
-    ] = False,
-    allow_shrink: Annotated[
-        bool,
-        typer.Option(
-            help="Accept removing more than COMPLIANCE_MAX_REMOVED_SHARE (2%) of the active "
-            "version's entries, aliases or addresses."
-        ),
-    ] = False,
-    allow_partial: Annotated[
-        bool,
-        typer.Option(
-            help="Accept a partial file set (no OFAC alt/add file, or a file the active "
-            "version had is missing) or a record-count mismatch."
-        ),
-    ] = False,
+    allow_rollback: AllowRollback = False,
+    allow_shrink: AllowShrink = False,
+    allow_partial: AllowPartial = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Load list files as a new version of their source (only if the content changed).
@@ -534,24 +542,9 @@ def lists_update(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="us-csl, us-ofac-sdn (default: all)")
     ] = None,
-    allow_shrink: Annotated[
-        bool,
-        typer.Option(
-            help="Accept removing more than COMPLIANCE_MAX_REMOVED_SHARE (2%) of the active "
-            "version's entries, aliases or addresses."
-        ),
-    ] = False,
-    allow_rollback: Annotated[
-        bool,
-        typer.Option(help="Accept content equal to an earlier version, or an older publication."),
-    ] = False,
-    allow_partial: Annotated[
-        bool,
-        typer.Option(
-            help="Accept a partial file set (a file the active version had, e.g. OFAC's "
-            "sdn_comments.csv, is missing) or a record-count mismatch."
-        ),
-    ] = False,
+    allow_rollback: AllowRollback = False,
+    allow_shrink: AllowShrink = False,
+    allow_partial: AllowPartial = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Download the official list files (URLs from COMPLIANCE_*_URL) and load them.
