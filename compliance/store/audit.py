@@ -63,6 +63,21 @@ def anchor_hash(row_count: int, head_hash: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def row_intact(row: AuditEvent) -> bool:
+    """Whether ``row``'s stored hash recomputes from its content (the chain around it is
+    :func:`verify_chain`'s job)."""
+    return row.row_hash == compute_hash(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        outcome=row.outcome,
+        details=row.details,
+        prev_hash=row.prev_hash,
+    )
+
+
 def append(
     session: Session,
     *,
@@ -206,17 +221,7 @@ def verify_chain(
             return broken(row.seq, f"sequence gap: expected {expected_seq}")
         if row.prev_hash != prev_hash:
             return broken(row.seq, "prev_hash does not match the row before")
-        recomputed = compute_hash(
-            seq=row.seq,
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            subject=row.subject,
-            outcome=row.outcome,
-            details=row.details,
-            prev_hash=row.prev_hash,
-        )
-        if recomputed != row.row_hash:
+        if not row_intact(row):
             return broken(row.seq, "row content does not match its hash")
         prev_hash = row.row_hash
         if wanted is not None and row.row_hash == wanted and wanted_at is None:

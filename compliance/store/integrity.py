@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from compliance.errors import ListIntegrityError
-from compliance.store.audit import compute_hash
+from compliance.store.audit import row_intact
 from compliance.store.tables import AuditEvent, ListVersion
 
 if TYPE_CHECKING:
@@ -114,20 +114,6 @@ def load_records(session: Session, source: str, seq: int) -> list[AuditEvent]:
     return [r for r in rows if isinstance(r.details, dict) and _CREATED in r.details]
 
 
-def _intact(row: AuditEvent) -> bool:
-    """The row's own hash recomputes (the chain around it is audit verify's job)."""
-    return row.row_hash == compute_hash(
-        seq=row.seq,
-        at=row.at,
-        actor=row.actor,
-        action=row.action,
-        subject=row.subject,
-        outcome=row.outcome,
-        details=row.details,
-        prev_hash=row.prev_hash,
-    )
-
-
 def _record_problems(version: ListVersion, records: Sequence[AuditEvent]) -> tuple[list[str], bool]:
     """Problems of ``version`` against the audit row that recorded its load, and whether that
     row predates revision 0002 (records no digest, so the version may lack one)."""
@@ -139,7 +125,7 @@ def _record_problems(version: ListVersion, records: Sequence[AuditEvent]) -> tup
     row = records[0]
     where = f"its load audit row (seq {row.seq}, {row.action})"
     problems: list[str] = []
-    if not _intact(row):
+    if not row_intact(row):
         problems.append(f"{where} does not match its own hash")
     details = row.details
     pre_0002 = "entries_sha256" not in details
