@@ -650,19 +650,33 @@ def _dob(table: _Table, record: list[str], line: int, problems: Problems) -> str
         return f"{year:04d}-{month:02d}"
 
 
-def _dobs(
-    table: _Table, subjects: dict[str, _Subject], problems: Problems, stats: Counter[str]
-) -> None:
+def _subject_rows(
+    table: _Table,
+    subjects: dict[str, _Subject],
+    problems: Problems,
+    stats: Counter[str],
+    what: str,
+) -> Iterator[tuple[int, list[str], _Subject]]:
+    """The rows of a per-subject file (dobs, identifiers) with their subject; a row whose
+    subject is not in the subjects file is counted and reported as an orphan, never dropped
+    silently."""
     for line, record in table.rows:
         key = table.get(record, "unique_id")
         if not key:
             raise ListFormatError(table.path, "empty unique_id", line=line, field="unique_id")
-        stats["dob_rows"] += 1
+        stats[f"{what[:-1]}_rows"] += 1
         subject = subjects.get(key)
         if subject is None:
-            stats["orphan_dobs"] += 1
-            _orphan(problems, "dobs", table.path, line)
+            stats[f"orphan_{what}"] += 1
+            _orphan(problems, what, table.path, line)
             continue
+        yield line, record, subject
+
+
+def _dobs(
+    table: _Table, subjects: dict[str, _Subject], problems: Problems, stats: Counter[str]
+) -> None:
+    for line, record, subject in _subject_rows(table, subjects, problems, stats, "dobs"):
         value = _dob(table, record, line, problems)
         if value:
             subject.dobs.append(value)
@@ -671,16 +685,7 @@ def _dobs(
 def _identifiers(
     table: _Table, subjects: dict[str, _Subject], problems: Problems, stats: Counter[str]
 ) -> None:
-    for line, record in table.rows:
-        key = table.get(record, "unique_id")
-        if not key:
-            raise ListFormatError(table.path, "empty unique_id", line=line, field="unique_id")
-        stats["identifier_rows"] += 1
-        subject = subjects.get(key)
-        if subject is None:
-            stats["orphan_identifiers"] += 1
-            _orphan(problems, "identifiers", table.path, line)
-            continue
+    for line, record, subject in _subject_rows(table, subjects, problems, stats, "identifiers"):
         type_text = table.get(record, "identifier_type").casefold()
         value = table.get(record, "raw_value")
         if not value:
