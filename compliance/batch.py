@@ -20,7 +20,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from compliance.model import Outcome, Party
+from compliance.model import Party
 from compliance.records import RecordResult, iter_customers, iter_data_centres
 from compliance.screening import ScreeningContext, screen_data_centre, screen_party
 
@@ -105,10 +105,6 @@ class BatchSummary:
     records: int = 0
     errors: int = 0
     decisions: Counter[str] = field(default_factory=Counter)
-
-    def worst(self) -> Outcome:
-        ranked = [Outcome(d) for d in self.decisions]
-        return max(ranked, key=lambda o: o.rank, default=Outcome.CLEAR)
 
 
 def _chunks(records: Iterable[RecordResult]) -> Iterator[list[RecordResult]]:

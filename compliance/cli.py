@@ -726,50 +726,54 @@ def screen(
         raise BadInputError(f"{out_file}: --out must end in .jsonl, .csv or .xlsx")
     ruleset = _ruleset()  # a bad rule file stops here, before the input is read at all
     graph = _ownership_graph(input_file) if kind is Kind.customers else None
-    ctx = _context(as_of, threshold, graph, ruleset)
-    n_workers = workers or min(os.cpu_count() or 1, 8)
-    meta = {
-        "input": str(input_file),
-        "kind": kind.value,
-        "list_versions": ctx.list_versions,
-        "ruleset_version": ctx.ruleset_version,
-        "threshold": ctx.effective_threshold,
-        "as_of": ctx.as_of.isoformat(),
-    }
+    try:
+        ctx = _context(as_of, threshold, graph, ruleset)
+        n_workers = workers or min(os.cpu_count() or 1, 8)
+        meta = {
+            "input": str(input_file),
+            "kind": kind.value,
+            "list_versions": ctx.list_versions,
+            "ruleset_version": ctx.ruleset_version,
+            "threshold": ctx.effective_threshold,
+            "as_of": ctx.as_of.isoformat(),
+        }
 
-    def write(results: Iterable[dict[str, Any]]) -> int:
-        if out_file is None:
-            count = 0
-            for result in results:
-                sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-                count += 1
-            return count
-        from compliance.export.writers import write_results
+        def write(results: Iterable[dict[str, Any]]) -> int:
+            if out_file is None:
+                count = 0
+                for result in results:
+                    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+                    count += 1
+                return count
+            from compliance.export.writers import write_results
 
-        return write_results(results, out_file, meta=meta)
+            return write_results(results, out_file, meta=meta)
 
-    total = count_lines(input_file)
-    with Progress(
-        TextColumn("screening"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeRemainingColumn(),
-        console=err,
-        disable=total < 2000 or not err.is_terminal,
-    ) as progress:
-        task = progress.add_task("screen", total=total)
-        if kind is Kind.data_centres:
-            summary = run_data_centres(
-                input_file, ctx, write, on_progress=lambda n: progress.advance(task, n)
-            )
-        else:
-            summary = run_batch(
-                input_file,
-                ctx,
-                write,
-                workers=n_workers,
-                on_progress=lambda n: progress.advance(task, n),
-            )
+        total = count_lines(input_file)
+        with Progress(
+            TextColumn("screening"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeRemainingColumn(),
+            console=err,
+            disable=total < 2000 or not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("screen", total=total)
+            if kind is Kind.data_centres:
+                summary = run_data_centres(
+                    input_file, ctx, write, on_progress=lambda n: progress.advance(task, n)
+                )
+            else:
+                summary = run_batch(
+                    input_file,
+                    ctx,
+                    write,
+                    workers=n_workers,
+                    on_progress=lambda n: progress.advance(task, n),
+                )
+    finally:
+        if graph is not None:
+            graph.close()  # its spill file, if any, goes now, not at exit
     decisions = ", ".join(f"{k} {v}" for k, v in sorted(summary.decisions.items()))
     err.print(
         f"screened {summary.records} records ({decisions or 'none'}); "
@@ -1127,5 +1131,6 @@ def main() -> None:
         _print_error("interrupted")
         sys.exit(130)
     except Exception as exc:  # last resort; commands map their own failures
-        _print_error(_as_error(exc, {}).message)
-        sys.exit(_as_error(exc, {}).exit_code)
+        error = _as_error(exc, {})
+        _print_error(error.message)
+        sys.exit(error.exit_code)

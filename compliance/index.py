@@ -512,14 +512,14 @@ class NameIndex:
         stand_in = 0.0
         rare = self.weights.near_max_df
         # (Not for a name from Arabic script: its word keys are vowel-less spellings.)
+        taken: set[str] = set()  # two query tokens near one listed token add it once
         for tok in () if norm.abjad else norm.core:
             own = get("w:" + tok)
             if len(tok) > short and (own is None or own[1] <= rare):
-                near = [
-                    f
-                    for v in self.near_tokens(tok)
-                    if "w:" + v not in keys and (f := get("w:" + v)) is not None and f[1] <= max_df
-                ]
+                fresh = [k for v in self.near_tokens(tok) if (k := "w:" + v) not in keys]
+                fresh = [k for k in fresh if k not in taken]
+                taken.update(fresh)
+                near = [f for k in fresh if (f := get(k)) is not None and f[1] <= max_df]
                 if near:
                     found += near
                     heaviest = max(f[2] for f in near)

@@ -32,7 +32,10 @@ SPLIT_CHARACTERS: tuple[str, ...] = (";", ",", "\t", "\r", "\n")
 # A cell start (the text's start, or just after a split character), then optional spaces,
 # then a trigger. The quote goes at the cell start, so the piece a reader splits off begins
 # with it.
-_UNSAFE = re.compile(r"(?:^|(?<=[;,\t\r\n]))(?=[ ]*[=+\-@\t\r])")
+_UNSAFE = re.compile(
+    f"(?:^|(?<=[{re.escape(''.join(SPLIT_CHARACTERS))}]))"
+    f"(?=[ ]*[{re.escape(''.join(FORMULA_TRIGGERS))}])"
+)
 
 _V = TypeVar("_V")
 

@@ -444,7 +444,6 @@ def _flatten_meta(meta: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[s
             yield name, _text(value)
 
 
-# Characters XML 1.0 cannot hold (openpyxl refuses them): C0 controls but tab, LF and CR.
 # Characters XML 1.0 cannot hold (an .xlsx is XML): C0 controls but tab/LF/CR, lone
 # surrogates, and the noncharacters U+FFFE/U+FFFF.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -114,6 +114,7 @@ class _Decoder:
             raise DownloadError(f"{url}: content encoding {header!r} not supported; refused")
         self._d: Any = None
         self._started = False
+        self._head = b""
         if self.coding in ("gzip", "x-gzip"):
             self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif self.coding == "deflate":
@@ -126,6 +127,10 @@ class _Decoder:
             return
         try:
             if not self._started and data:
+                if self.coding == "deflate" and len(self._head) + len(data) < 2:
+                    self._head += data  # two bytes tell a zlib header from raw deflate
+                    return
+                data, self._head = self._head + data, b""
                 self._started = True
                 zlib_header = (
                     len(data) > 1 and data[0] & 0x0F == 8 and int.from_bytes(data[:2]) % 31 == 0

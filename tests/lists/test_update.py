@@ -627,3 +627,22 @@ def test_the_deadline_covers_headers_trickled_byte_by_byte(
     assert list(scratch.iterdir()) == []
     last = _last_audit(db)
     assert (last.action, last.outcome) == ("lists.update", "failed")
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS])
+def test_deflate_decoded_whatever_the_first_chunk_size(wbits: int) -> None:
+    """A zlib-wrapped deflate body whose first network chunk is one byte was taken for raw
+    deflate (the header check needs two bytes) and refused as corrupt."""
+    import httpx
+
+    from compliance.lists.update import _Decoder
+
+    body = b"x" * 10_000 + b"ent_num,name\n" * 50
+    packer = zlib.compressobj(wbits=wbits)
+    packed = packer.compress(body) + packer.flush()
+    decoder = _Decoder(httpx.URL("http://127.0.0.1/x"), "deflate")
+    out = b"".join(
+        piece for chunk in (packed[:1], packed[1:2], packed[2:]) for piece in decoder.feed(chunk)
+    )
+    decoder.finish()
+    assert out == body
