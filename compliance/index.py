@@ -24,12 +24,14 @@ from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz.distance import OSA
 
 from compliance.matching.weights import Weights
 from compliance.model import AliasKind, EntityType, ListEntry
 from compliance.normalize import NormName, normalize_name
 from compliance.normalize.legal_forms import LEGAL_TOKENS, is_legal
 from compliance.normalize.scripts import fold_romanization, skeleton
+from compliance.normalize.symbols import phonetic_key
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -37,6 +39,7 @@ FloatArray = npt.NDArray[np.float64]
 # Blocking sums key weights per name by sorting the query's ids when there are fewer than
 # 1/_SPARSE_RATIO of the names, else by one pass over a slot per name (measured crossover).
 _SPARSE_RATIO = 40
+_NO_SYMBOLS: frozenset[str] = frozenset()
 # Query tokens whose near_tokens are remembered (customer names repeat their words).
 _NEAR_CACHE_SIZE = 65536
 
@@ -202,6 +205,21 @@ class NameIndex:
         )
         self._log_n = log_n
 
+        # Name symbols (compliance.normalize.symbols) -> the list tokens carrying them, laid
+        # out symbol after symbol: "[NAME:Q1164078]" -> hussein, husayn, husyn (from حسين)...
+        by_symbol: dict[str, set[int]] = defaultdict(set)
+        for rec in self.names:
+            for tok, syms in zip(rec.norm.tokens, rec.norm.symbols, strict=False):
+                for sym in syms if len(tok) > 1 else ():
+                    by_symbol[sym].add(self.token_id[tok])
+        self.symbol_names: list[str] = sorted(by_symbol)
+        self.symbol_offsets: npt.NDArray[np.int64] = np.cumsum(
+            [0] + [len(by_symbol[s]) for s in self.symbol_names], dtype=np.int64
+        )
+        self.symbol_tokens: IntArray = np.array(
+            [t for s in self.symbol_names for t in sorted(by_symbol[s])], dtype=np.int32
+        )
+
         # Each name's tokens as ids, padded into one matrix (-1 = none).
         width = max((len(r.norm.tokens) for r in self.names), default=1)
         self.name_tokens: IntArray = np.full((n, width), -1, dtype=np.int32)
@@ -270,6 +288,9 @@ class NameIndex:
         "skeleton_len_list",
         "near_cache",
         "typo_cache",
+        "symbol_info",
+        "phonetic_info",
+        "equivalent_cache",
     )
 
     def _prepare(self) -> None:
@@ -291,6 +312,21 @@ class NameIndex:
         self.skeleton_len_list: list[int] = self.skeleton_len.tolist()
         self.near_cache: dict[str, list[str]] = {}  # token -> near_tokens(token)
         self.typo_cache: dict[str, tuple[int, ...]] = {}  # token -> typo_ids(token)
+        sym_at = self.symbol_offsets.tolist()
+        sym_tokens = self.symbol_tokens.tolist()
+        # symbol -> ids of the list tokens carrying it
+        self.symbol_info: dict[str, list[int]] = {
+            s: sym_tokens[sym_at[i] : sym_at[i + 1]] for i, s in enumerate(self.symbol_names)
+        }
+        # Metaphone code -> ids of the list tokens with it
+        self.phonetic_info: dict[str, list[int]] = defaultdict(list)
+        for tid, tok in enumerate(self.vocab):
+            if code := phonetic_key(tok):
+                self.phonetic_info[code].append(tid)
+        # (token, its symbols) -> equivalent_ids(...)
+        self.equivalent_cache: dict[
+            tuple[str, frozenset[str], bool], tuple[tuple[int, float], ...]
+        ] = {}
 
     # Pickling (in-process copies, the cache benchmark's baseline; the on-disk cache is
     # never a pickle: see to_state) keeps the names as columns too.
@@ -338,6 +374,8 @@ class NameIndex:
         "name_weak",
         "key_offsets",
         "key_rows",
+        "symbol_offsets",
+        "symbol_tokens",
     )
     _STATE_REBUILT = (
         "weights",
@@ -353,6 +391,7 @@ class NameIndex:
         "name_joined",
         "key_names",
         "max_df",
+        "symbol_names",
     )
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
@@ -376,6 +415,7 @@ class NameIndex:
             "vocab": self.vocab,
             "vocab_skeleton": self.vocab_skeleton,
             "key_names": self.key_names,
+            "symbol_names": self.symbol_names,
             "name_text": text,
             "name_kind": kind,
             "name_joined": self.name_joined.tolist(),
@@ -433,6 +473,7 @@ class NameIndex:
         ]
         self.name_joined = np.array(plain["name_joined"], dtype=object)
         self.key_names = plain["key_names"]
+        self.symbol_names = plain["symbol_names"]
         self.max_df = int(plain["max_df"])
         self._prepare()
         return self
@@ -486,6 +527,47 @@ class NameIndex:
             )
         return found
 
+    def equivalent_ids(
+        self, token: str, symbols: frozenset[str], person: bool = True
+    ) -> tuple[tuple[int, float], ...]:
+        """(list token id, similarity) of the list tokens that are another spelling of
+        ``token`` though their letters differ too much for edit distance: those sharing one
+        of its name ``symbols`` ("hussein"/"husayn"/"husyn": ``symbol_similarity``) and, from
+        ``phonetic_min_len`` letters on, those with its Metaphone code, first letter and at
+        least ``phonetic_min_similarity`` of its letters ("nikolay"/"nykolai", "karim"/"kareem":
+        ``phonetic_similarity``), for a ``person``'s name only: brand names that sound alike
+        are different companies ("Altria"/"Altura"). Remembered per (token, symbols,
+        person)."""
+        cache = self.equivalent_cache
+        key = (token, symbols, person)
+        found = cache.get(key)
+        if found is not None:
+            return found
+        if len(cache) >= _NEAR_CACHE_SIZE:
+            cache.clear()
+        w = self.weights
+        out: dict[int, float] = {}
+        own = self.token_id.get(token, -1)
+        for sym in symbols:
+            for t in self.symbol_info.get(sym, ()):
+                if t != own:
+                    out[t] = w.symbol_similarity
+        code = phonetic_key(token) if person and len(token) >= w.phonetic_min_len else ""
+        if code:
+            vocab = self.vocab
+            for t in self.phonetic_info.get(code, ()):
+                cand = vocab[t]
+                if (
+                    t != own
+                    and t not in out
+                    and cand[0] == token[0]
+                    and len(cand) >= w.phonetic_min_len
+                    and OSA.normalized_similarity(token, cand) >= w.phonetic_min_similarity
+                ):
+                    out[t] = w.phonetic_similarity
+        found = cache[key] = tuple(sorted(out.items()))
+        return found
+
     def _near_tokens(self, token: str) -> list[str]:
         short = self.weights.exact_token_max_len
         vocab = self.token_id
@@ -511,23 +593,31 @@ class NameIndex:
         short = self.weights.exact_token_max_len
         stand_in = 0.0
         rare = self.weights.near_max_df
-        # (Not for a name from Arabic script: its word keys are vowel-less spellings.)
+        # ... and so do the list tokens that are the same name by symbol or sound (for a
+        # name from Arabic script too, "hsyn" from حسين finding "hussein"; typos not: its word
+        # keys are vowel-less spellings).
         taken: set[str] = set()  # two query tokens near one listed token add it once
-        for tok in () if norm.abjad else norm.core:
+        symbols = dict(zip(norm.tokens, norm.symbols, strict=True)) if norm.symbols else {}
+        vocab = self.vocab
+        for tok in norm.core:
             own = get("w:" + tok)
-            if len(tok) > short and (own is None or own[1] <= rare):
-                fresh = [k for v in self.near_tokens(tok) if (k := "w:" + v) not in keys]
+            if own is None or own[1] <= rare:
+                near = [] if norm.abjad or len(tok) <= short else self.near_tokens(tok)
+                alike = self.equivalent_ids(tok, symbols.get(tok, _NO_SYMBOLS), norm.person)
+                if alike:
+                    near = [*near, *(vocab[t] for t, _ in alike)]
+                fresh = [k for v in near if (k := "w:" + v) not in keys]
                 fresh = [k for k in fresh if k not in taken]
                 taken.update(fresh)
-                near = [f for k in fresh if (f := get(k)) is not None and f[1] <= max_df]
-                if near:
-                    found += near
-                    heaviest = max(f[2] for f in near)
+                posted = [f for k in fresh if (f := get(k)) is not None and f[1] <= max_df]
+                if posted:
+                    found += posted
+                    heaviest = max(f[2] for f in posted)
                     if own is None:
                         unseen -= 1
                     else:  # the token's own key or one of these: the heavier counts
                         heaviest = max(heaviest - own[2], 0.0)
-                    stand_in += heaviest - sum(f[2] for f in near)
+                    stand_in += heaviest - sum(f[2] for f in posted)
         if not found:
             return np.empty(0, dtype=np.int32)
         unseen = max(unseen, 0)

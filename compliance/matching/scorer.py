@@ -39,7 +39,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import cdist, extract
 
-from compliance.index import FloatArray, IntArray, NameIndex, typo_variants
+from compliance.index import FloatArray, IntArray, NameIndex
 from compliance.matching.weights import Weights
 from compliance.model import FeatureResult
 from compliance.normalize import NormName
@@ -68,23 +68,62 @@ def _token_sims(
     return sims
 
 
-def _typo_sims(index: NameIndex, query: Sequence[str], cand: list[str], sims: FloatArray) -> None:
-    """Raise to ``typo_similarity`` the similarity of each (query token, candidate token) pair
-    one common typo apart (:func:`compliance.index.typo_variants`), both tokens longer than
-    ``exact_token_max_len``."""
+_NO_SYMBOLS: frozenset[str] = frozenset()
+
+
+def _query_symbols(query: NormName, qtokens: Sequence[str]) -> list[frozenset[str]]:
+    """The name symbols of each of ``qtokens`` (a repeated token: all its occurrences')."""
+    if not query.symbols:
+        return [_NO_SYMBOLS] * len(qtokens)
+    by: dict[str, frozenset[str]] = {}
+    for tok, syms in zip(query.tokens, query.symbols, strict=True):
+        by[tok] = by[tok] | syms if tok in by else syms
+    return [by.get(t, _NO_SYMBOLS) for t in qtokens]
+
+
+def _equivalents(
+    index: NameIndex, query: NormName, qtokens: Sequence[str]
+) -> list[tuple[int, int, float]]:
+    return [(i, t, sim) for i, t, sim, _ in _equivalent_pairs(index, query, qtokens)]
+
+
+def _equivalent_pairs(
+    index: NameIndex, query: NormName, qtokens: Sequence[str]
+) -> list[tuple[int, int, float, str]]:
+    """(query token position, list token id, similarity) of the pairs that count alike
+    although edit distance says otherwise: one common typo apart (``typo_similarity``,
+    :meth:`NameIndex.typo_ids`), a shared name symbol or the same sound
+    (:meth:`NameIndex.equivalent_ids`); and why, for explanations."""
     w = index.weights
-    short = w.exact_token_max_len
-    at: dict[str, list[int]] = {}
+    qsyms = _query_symbols(query, qtokens)
+    out: list[tuple[int, int, float, str]] = []
+    for i, q in enumerate(qtokens):
+        out += [(i, t, w.typo_similarity, "one typo apart") for t in index.typo_ids(q)]
+        out += [
+            (i, t, sim, "same name" if sim == w.symbol_similarity else "sounds alike")
+            for t, sim in index.equivalent_ids(q, qsyms[i], query.person)
+        ]
+    return out
+
+
+def _typo_sims(
+    index: NameIndex, query: NormName, cand: Sequence[str], sims: FloatArray
+) -> dict[tuple[int, int], str]:
+    """Raise the similarity of each (query token, candidate token) pair to what
+    :func:`_equivalents` gives it (``cand``: list tokens, so each has a token id); returns
+    why, for each pair raised."""
+    at: dict[int, list[int]] = {}
     for j, tok in enumerate(cand):
-        at.setdefault(tok, []).append(j)
-    for i, q in enumerate(query):
-        if len(q) <= short:
-            continue
-        for v in typo_variants(q):
-            if len(v) > short:
-                for j in at.get(v, ()):
-                    if sims[i, j] < w.typo_similarity:
-                        sims[i, j] = w.typo_similarity
+        tid = index.token_id.get(tok)
+        if tid is not None:
+            at.setdefault(tid, []).append(j)
+    why: dict[tuple[int, int], str] = {}
+    for i, t, sim, reason in _equivalent_pairs(index, query, query.tokens):
+        for j in at.get(t, ()):
+            if sims[i, j] < sim:
+                sims[i, j] = sim
+                why[(i, j)] = reason
+    return why
 
 
 def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray:
@@ -98,12 +137,11 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     valid = tokens >= 0
     uniq, inverse = np.unique(tokens[valid], return_inverse=True)
     sims = _token_sims(index, qtokens, index.vocab_array[uniq].tolist(), index.token_len[uniq])
-    # Pairs one typo apart (both tokens longer than exact_token_max_len; `uniq` is sorted).
-    for i, q in enumerate(qtokens):
-        for t in index.typo_ids(q):
-            j = int(np.searchsorted(uniq, t))
-            if j < len(uniq) and uniq[j] == t and sims[i, j] < w.typo_similarity:
-                sims[i, j] = w.typo_similarity
+    # Pairs one typo apart, or of one name symbol or sound (`uniq` is sorted).
+    for i, t, sim in _equivalents(index, query, qtokens):
+        j = int(np.searchsorted(uniq, t))
+        if j < len(uniq) and uniq[j] == t and sims[i, j] < sim:
+            sims[i, j] = sim
     if query.abjad:
         skel = _token_sims(
             index,
@@ -134,16 +172,32 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     c_w = np.where(valid, index.token_weight[safe], 0.0)
     c_legal = valid & index.token_legal[safe]
 
-    q_den = np.where(
-        q_legal[:, None] & (best_q == 0), q_w[:, None] * _UNMATCHED_LEGAL, q_w[:, None]
-    )
     # Discount an entry's unmatched token only if it is a person's name part, or no more
     # distinctive than the best token the names share ("Huawei" vs "Huawei Technology": yes;
     # "Beijing Technology" vs "Beijing Skyverse Technology": no, "skyverse" is the name).
+    # The query's likewise, but only a person's middle names missing from the entry (not an
+    # organisation's words: "Gazprom Neft" vs "OOO Neft").
     matched_c = best_c > 0
     best_shared = np.where(matched_c, c_w, 0.0).max(axis=1)
     core_w = q_w[~q_legal]
     distinctive = core_w.size > 0 and float(core_w.max()) >= w.min_distinctive_weight
+    middle = _middle_tokens(query)
+    q_mid = np.array([t in middle for t in qtokens], dtype=np.bool_)[:, None]
+    covered = (valid & ~matched_c & ~c_legal).sum(axis=1) == 0
+    person_c = (index.name_person[rows] & covered)[None, :]
+    q_den = np.where(
+        best_q > 0,
+        q_w[:, None],
+        np.where(
+            q_legal[:, None],
+            q_w[:, None] * _UNMATCHED_LEGAL,
+            np.where(
+                person_c & q_mid,
+                q_w[:, None] * w.unmatched_entry_token_factor,
+                q_w[:, None],
+            ),
+        ),
+    )
     discount = index.name_person[rows][:, None] | (distinctive & (c_w <= best_shared[:, None]))
     c_den = np.where(
         matched_c,
@@ -206,6 +260,13 @@ class _QueryTerms:
     q_w: list[float]  # query token weights
     q_den_unmatched: list[float]  # a query token's denominator share when nothing matches it
     distinctive: bool  # the query has a token of weight >= min_distinctive_weight
+    # ... when nothing matches it and the candidate is a person's name whose every token is
+    # matched: a middle name missing from the entry costs less (customers and lists give
+    # different numbers of given names and patronymics); a middle name different from the
+    # entry's does not ("Seyed Jalal Hosseini" vs "Seyed Mohammad Hosseini").
+    # (Not an organisation's: the word a customer adds may be the name, "Gazprom Neft"
+    # against "OOO Neft".)
+    q_den_person: list[float]
 
 
 def _query_terms(index: NameIndex, query: NormName, present: set[int]) -> _QueryTerms:
@@ -226,7 +287,21 @@ def _query_terms(index: NameIndex, query: NormName, present: set[int]) -> _Query
     q_den_unmatched = [
         q * _UNMATCHED_LEGAL if legal else q for q, legal in zip(q_w, q_legal, strict=True)
     ]
-    return _QueryTerms(qtokens, matched, q_w, q_den_unmatched, distinctive)
+    factor = index.weights.unmatched_entry_token_factor
+    middle = _middle_tokens(query)
+    q_den_person = [
+        q * factor if t in middle else d
+        for t, q, d in zip(qtokens, q_w, q_den_unmatched, strict=True)
+    ]
+    return _QueryTerms(qtokens, matched, q_w, q_den_unmatched, distinctive, q_den_person)
+
+
+def _middle_tokens(query: NormName) -> frozenset[str]:
+    """The query's core tokens that are neither its first nor its last: a person's middle
+    names and patronymics ("mishan rakin thamin al jaburi": rakin, thamin, al)."""
+    core = query.core
+    ends = {core[0], core[-1]} if core else set()
+    return frozenset(t for t in core[1:-1] if t not in ends)
 
 
 def score_candidates(
@@ -247,6 +322,7 @@ def score_candidates(
     q_w = terms.q_w
     q_den_unmatched = terms.q_den_unmatched
     distinctive = terms.distinctive
+    q_den_person = terms.q_den_person
     n_q = len(terms.qtokens)
     tw = index.token_weight_list
 
@@ -311,11 +387,14 @@ def score_candidates(
                         den_c += wt
             num_q = 0.0
             den_q = 0.0
+            person_r = row_person[r]
             for i in q_range:
                 bq = best_q[i]
                 if bq > 0.0:
                     num_q += q_w[i] * bq
                     den_q += q_w[i]
+                elif person_r and not unmatched:
+                    den_q += q_den_person[i]
                 else:
                     den_q += q_den_unmatched[i]
             den = den_q + den_c
@@ -389,7 +468,14 @@ def score_block(
         )
         q_w = np.array(terms.q_w, dtype=np.float64)
         num = best_q @ q_w + np.add.reduceat(c_w * best_c, starts)
-        den = np.where(best_q > 0, q_w, np.array(terms.q_den_unmatched)).sum(axis=1)
+        # (a person's names: when every core token of the entry's is matched)
+        covered = np.add.reduceat((~matched_c & ~index.token_legal[occ]).astype(np.int32), starts)
+        unmatched = np.where(
+            index.name_person[rows][:, None] & (covered == 0)[:, None],
+            np.array(terms.q_den_person)[None, :],
+            np.array(terms.q_den_unmatched)[None, :],
+        )
+        den = np.where(best_q > 0, q_w, unmatched).sum(axis=1)
         den += np.add.reduceat(c_den, starts)
         np.divide(num, den, out=scores, where=den > 0)
     joined = query.joined
@@ -433,11 +519,9 @@ def _token_matches(
         1.0,
         (index.token_id, present),
     )
-    typo = w.typo_similarity
-    for i, q in enumerate(qtokens):
-        for t in index.typo_ids(q):
-            if t in present and typo > found.get((i, t), 0.0):
-                found[(i, t)] = typo
+    for i, t, sim in _equivalents(index, query, qtokens):
+        if t in present and sim > found.get((i, t), 0.0):
+            found[(i, t)] = sim
     if query.abjad:
         _collect(
             found,
@@ -533,7 +617,8 @@ def explain_name(index: NameIndex, query: NormName, row: int, score: float) -> F
         list(cand.tokens),
         np.array([len(t) for t in cand.tokens], dtype=np.int32),
     )
-    _typo_sims(index, query.tokens, list(cand.tokens), sims)
+    why = _typo_sims(index, query, cand.tokens, sims)
+    raised = sims.copy()
     if query.abjad:
         skels = [skeleton(t) for t in cand.tokens]
         skel = _token_sims(
@@ -553,7 +638,10 @@ def explain_name(index: NameIndex, query: NormName, row: int, score: float) -> F
             weight = index.query_token_weight(tok)
             wtxt = f", w {weight:.2f}" if weight is not None else ""
             sign = "=" if tok == cand.tokens[j] else "~"
-            parts.append(f"{tok}{sign}{cand.tokens[j]} ({sims[i, j]:.2f}{wtxt})")
+            reason = why.get((i, j))
+            # (unless the skeleton comparison gave the pair more)
+            rtxt = f", {reason}" if reason and sims[i, j] == raised[i, j] else ""
+            parts.append(f"{tok}{sign}{cand.tokens[j]} ({sims[i, j]:.2f}{wtxt}{rtxt})")
         else:
             unmatched_q.append(tok)
     unmatched_c = [t for j, t in enumerate(cand.tokens) if j not in used]

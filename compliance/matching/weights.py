@@ -50,6 +50,22 @@ class Weights:
     # finds enough names, and it is cheaper.
     near_max_df: int = 5
 
+    # Another spelling of the same name that edit distance cannot see: two tokens sharing a
+    # name symbol (rigour's tagger, compliance.normalize.symbols) count this alike, whatever
+    # their letters: "husayn"/"hussein" (OSA 0.57), "iouri"/"yuri", "bill"/"william",
+    # "sasha"/"aleksandr", "محمد" (transliterated "mhmd")/"muhammad". So "Saddam Husayn" vs
+    # "Saddam HUSSEIN" scores ~0.95 instead of ~0.55.
+    symbol_similarity: float = 0.9
+    # Two tokens of at least ``phonetic_min_len`` letters with the same Metaphone code and
+    # first letter, and at least ``phonetic_min_similarity`` alike by edit distance, count this
+    # alike: "nikolay"/"nykolai" (NKL, OSA 0.71), "karim"/"kareem" (KRM, 0.67),
+    # "shaheed"/"shahid" (XHT, 0.71). Shorter tokens are mostly syllables of Chinese or Korean
+    # names, where one vowel makes another name: "fang"/"feng" (FNK) stay apart. The letter
+    # bound keeps apart different names with one code: "roman"/"ramon" (RMN, 0.6).
+    phonetic_similarity: float = 0.85
+    phonetic_min_len: int = 5
+    phonetic_min_similarity: float = 0.65
+
     # For names transliterated from Arabic script, token similarity may come from consonant
     # skeletons instead, times this factor: "alktrwnyk"/"electronic" -> "lktrnk" = 1.0 * 0.9.
     skeleton_factor: float = 0.9

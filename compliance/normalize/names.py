@@ -15,6 +15,9 @@ Steps, in order (each is a pure string transformation):
    glued to a name split off ("JSCARGUMENT" -> ``jsc argument``).
 7. Romanization variants folded to one spelling ("Dmitrii"/"Dmitriy" -> ``dmitry``,
    "Alexey" -> ``aleksey``, "Khor" -> ``hor``).
+8. Each token's name symbols (:mod:`compliance.normalize.symbols`): those of the token, of
+   the word before folding, and of the word in its own script it was transliterated from
+   ("حسين" -> ``husyn`` keeps Hussein's ``[NAME:Q1164078]``).
 
 The result keeps every token; :attr:`NormName.core` holds those that identify the party.
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rigour.names import remove_person_prefixes
@@ -42,6 +45,7 @@ from compliance.normalize.scripts import (
     rewrite_pinyin,
     to_ascii,
 )
+from compliance.normalize.symbols import word_symbols
 
 _ABBREV_DOTS = re.compile(r"\b(?:[a-z]\.){2,}")  # s.a. / k.k. / u.s.a.
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -58,6 +62,11 @@ class NormName:
     # Transliterated from Arabic or Hebrew script: vowels are unreliable, so tokens are also
     # compared by consonant skeleton.
     abjad: bool = False
+    # Per token (same order as ``tokens``; empty when not computed, as for a cached index's
+    # names): the name symbols that tie it to other spellings of the same name.
+    symbols: tuple[frozenset[str], ...] = field(default=(), compare=False)
+    # Normalized as a person's name (the reading asked for).
+    person: bool = field(default=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -90,10 +99,38 @@ def _reorder_person(text: str) -> str:
 @lru_cache(maxsize=262144)
 def normalize_name(name: str, person: bool = False) -> NormName:
     """Normalize one name. ``person`` enables name-order and honorific handling."""
-    text = fold_lookalikes(unicodedata.normalize("NFKC", strip_invisible(name)).casefold())
-    abjad = is_abjad(text)
-    if person:
-        text = _reorder_person(text)
+    native, abjad, pairs = _normalize(name, person)
+    tokens = tuple([t for _, t in pairs])
+    symbols = [
+        word_symbols(t) | word_symbols(raw) if raw != t else word_symbols(t) for raw, t in pairs
+    ]
+    if not native.isascii():
+        # A word in another script that becomes one token lends that token its symbols.
+        at = {t: k for k, t in enumerate(tokens)}
+        for word in _WORD.findall(native):
+            if word.isascii():
+                continue
+            own = _word_tokens(word, person)
+            if len(own) == 1 and len(own[0]) > 1 and (k := at.get(own[0])) is not None:
+                symbols[k] = symbols[k] | word_symbols(word)
+    core = tuple([t for t in tokens if t not in LEGAL_TOKENS])
+    legal = tuple([t for t in tokens if t in LEGAL_TOKENS])
+    return NormName(tokens, core, legal, abjad, tuple(symbols), person)
+
+
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=131072)
+def _word_tokens(word: str, person: bool) -> tuple[str, ...]:
+    return tuple([t for _, t in _normalize(word, person)[2]])
+
+
+def _normalize(name: str, person: bool) -> tuple[str, bool, list[tuple[str, str]]]:
+    """(the case-folded text before transliteration, abjad?, [(word before folding, token)])."""
+    native = fold_lookalikes(unicodedata.normalize("NFKC", strip_invisible(name)).casefold())
+    abjad = is_abjad(native)
+    text = _reorder_person(native) if person else native
     text = to_ascii(text)
     text = _APOSTROPHES.sub("", text)
     text = _ABBREV_DOTS.sub(lambda m: m.group(0).replace(".", "") + " ", text)
@@ -102,12 +139,10 @@ def normalize_name(name: str, person: bool = False) -> NormName:
     text = _NON_ALNUM.sub(" ", text).strip()
     if not person:
         text = rewrite(rewrite_pinyin(text))
-    tokens: list[str] = []
+    pairs: list[tuple[str, str]] = []
     for raw in text.split():
-        tokens.extend(_person_token(raw) if person else _org_token(raw))
-    core = tuple([t for t in tokens if t not in LEGAL_TOKENS])
-    legal = tuple([t for t in tokens if t in LEGAL_TOKENS])
-    return NormName(tuple(tokens), core, legal, abjad)
+        pairs.extend((raw, t) for t in (_person_token(raw) if person else _org_token(raw)))
+    return native, abjad, pairs
 
 
 # Per-word steps, cached: the words of customer and list names repeat a lot.

@@ -50,7 +50,7 @@ def test_name_alone_reaches_review(matcher: Matcher) -> None:
 
 
 def test_contradicting_birth_date_keeps_a_strong_name_at_review(matcher: Matcher) -> None:
-    # Before the fix: 0.89 - 0.15 = 0.74 < 0.80, so the entry was not listed (clear).
+    # Before the fix: 0.92 - 0.15 = 0.77 < 0.80, so the entry was not listed (clear).
     match = _only(matcher.match(_person(date_of_birth="1990-01-01")), "p1")
     assert match.score == pytest.approx(0.80)
     features = dict(match.features)
@@ -60,7 +60,7 @@ def test_contradicting_birth_date_keeps_a_strong_name_at_review(matcher: Matcher
     )
     floor = features["review_floor"]
     assert floor.detail.startswith("date of birth 1990-01-01 contradicts the listed 1951-06-19")
-    assert "kept at review because the name alone (0.89) reaches the threshold (0.80)" in (
+    assert "kept at review because the name alone (0.92) reaches the threshold (0.80)" in (
         floor.detail
     )
     # The explanation adds up: name + adjustments = score.
@@ -68,7 +68,7 @@ def test_contradicting_birth_date_keeps_a_strong_name_at_review(matcher: Matcher
 
 
 def test_contradicting_country_keeps_a_strong_name_at_review(matcher: Matcher) -> None:
-    # 0.89 - 0.08 (country) - 0.15 (birth date) would be 0.66.
+    # 0.92 - 0.08 (country) - 0.15 (birth date) would be 0.69.
     match = _only(matcher.match(_person(country="US", date_of_birth="1990")), "p1")
     assert match.score == pytest.approx(0.80)
     features = dict(match.features)
@@ -125,7 +125,7 @@ def test_a_weak_name_is_not_lifted(matcher: Matcher) -> None:
 
 
 def test_the_floor_follows_the_threshold_asked_for(matcher: Matcher) -> None:
-    # A stricter caller threshold: the name (0.89) reaches 0.85, so it is kept at 0.85.
+    # A stricter caller threshold: the name (0.92) reaches 0.85, so it is kept at 0.85.
     match = _only(matcher.match(_person(date_of_birth="1990"), threshold=0.85), "p1")
     assert match.score == pytest.approx(0.85)
     # A looser one (a benchmark listing candidates) still keeps the review threshold.
