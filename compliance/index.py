@@ -158,6 +158,11 @@ def is_person(entity_type: EntityType) -> bool:
     return entity_type is EntityType.PERSON
 
 
+# Entries that are things, not parties: a customer declared a person or an organisation is
+# never one of them (compliance.matching.engine.Matcher.match leaves their names out).
+CRAFT_TYPES = frozenset({EntityType.VESSEL, EntityType.AIRCRAFT})
+
+
 class NameIndex:
     """Built once per set of list versions (see :func:`compliance.matching.engine.load_matcher`
     for the on-disk cache keyed by version hashes)."""
@@ -274,11 +279,12 @@ class NameIndex:
         self._prepare()
 
     # ------------------------------------------------------------------ derived lookups
-    # Plain Python lists and dicts derived from the arrays above: per-query work on a few
-    # candidates is faster on these than through numpy calls. Rebuilt on load (from the
-    # index cache or a pickle) rather than stored.
+    # Plain Python lists and dicts derived from the arrays above (and ``name_craft`` from the
+    # entries): per-query work on a few candidates is faster on these than through numpy
+    # calls. Rebuilt on load (from the index cache or a pickle) rather than stored.
     _DERIVED = (
         "key_info",
+        "name_craft",
         "row_person",
         "row_core_count",
         "row_joined",
@@ -303,6 +309,13 @@ class NameIndex:
             key: (rows[offsets[i] : offsets[i + 1]], offsets[i + 1] - offsets[i], key_weights[i])
             for i, key in enumerate(self.key_names)
         }
+        # Per name: its entry is a vessel or an aircraft (CRAFT_TYPES).
+        entry_craft = np.fromiter(
+            (e.entity_type in CRAFT_TYPES for _, e in self.entries),
+            dtype=np.bool_,
+            count=len(self.entries),
+        )
+        self.name_craft: npt.NDArray[np.bool_] = entry_craft[self.name_entry]
         self.row_person: list[bool] = self.name_person.tolist()
         self.row_core_count: list[int] = self.name_core_count.tolist()
         self.row_joined: list[str] = self.name_joined.tolist()

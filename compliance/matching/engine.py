@@ -79,6 +79,17 @@ def readings(party: Party) -> tuple[bool, ...]:
     return (False,)
 
 
+# A customer declared a person or an organisation is not a ship or an aircraft: the names of
+# vessel and aircraft entries are not candidates for it (OpenSanctions' yente likewise never
+# matches a Person or Company query against Vessel or Airplane entities). Without this,
+# "Dover Corporation" alerted on the OFAC vessel DOVER and "Next plc" on the UK vessel NEXT
+# (the entity_type feature has nothing to say: neither side is a person; and the review floor
+# keeps a strong name at review whatever the type). A party of unknown type (an owner or
+# parent name, a quick name check) still meets them, and so does any party whose
+# registration number is one of a vessel's or aircraft's identifiers (an IMO number).
+NOT_CRAFT = frozenset({EntityType.PERSON, EntityType.ORGANIZATION})
+
+
 def _query_forms(party: Party) -> list[tuple[str, bool, NormName]]:
     """(query name, reading, its normalized form) for every name and reading of ``party``,
     without repeats of one normalized form (a plain name usually reads the same both ways)."""
@@ -182,6 +193,8 @@ class Matcher:
         brute_force: bool = False,
     ) -> list[Match]:
         """Entries matching ``party`` at or above ``threshold``, best first, one per entry.
+        A party declared a person or an organisation meets no vessel or aircraft entry by
+        name, only by an identical identifier (:data:`NOT_CRAFT`).
 
         ``brute_force`` scores every indexed name instead of the blocking candidates (the
         baseline the benchmarks compare against; same scorer, same result shape).
@@ -197,10 +210,11 @@ class Matcher:
         weak = self.index.name_weak
         name_entry = self.index.name_entry
         declared = readings(party)[0]
+        craft = party.entity_type not in NOT_CRAFT
         for qname, reading, norm in _query_forms(party):
             # The other reading is scored against entries of the other type only.
             only = None if reading == declared else reading
-            for row, score in self._scored(norm, name_floor, brute_force, only):
+            for row, score in self._scored(norm, name_floor, brute_force, only, craft):
                 if weak[row]:
                     score += w.weak_alias
                 if score < floor:
@@ -282,24 +296,34 @@ class Matcher:
 
     # --------------------------------------------------------------------------- helpers
     def _scored(
-        self, norm: NormName, floor: float, brute_force: bool, person: bool | None = None
+        self,
+        norm: NormName,
+        floor: float,
+        brute_force: bool,
+        person: bool | None = None,
+        craft: bool = True,
     ) -> list[tuple[int, float]]:
         """(row, name score) of the names scoring at least ``floor``, in block order; only
-        those of persons' (``person=True``) or others' (``False``) entries when asked."""
+        those of persons' (``person=True``) or others' (``False``) entries when asked, and
+        none of vessels' or aircraft's when ``craft`` is false."""
         if brute_force:
             rows: IntArray = np.arange(self.index.size, dtype=np.int32)
-            if person is not None:
-                rows = rows[self.index.name_person[rows] == person]
+            rows = self._only(rows, person, craft)
             scores = self._score(norm, rows, chunk=4096)
         else:
-            rows = self.index.candidates(norm)
-            if person is not None:
-                rows = rows[self.index.name_person[rows] == person]
+            rows = self._only(self.index.candidates(norm), person, craft)
             if len(rows) <= SMALL_BLOCK:
                 return score_candidates(self.index, norm, rows.tolist(), floor)
             return score_block(self.index, norm, rows, floor)
         keep = np.flatnonzero(scores >= floor)
         return list(zip(rows[keep].tolist(), scores[keep].tolist(), strict=True))
+
+    def _only(self, rows: IntArray, person: bool | None, craft: bool) -> IntArray:
+        if person is not None:
+            rows = rows[self.index.name_person[rows] == person]
+        if not craft:
+            rows = rows[~self.index.name_craft[rows]]
+        return rows
 
     def _score(self, norm: NormName, rows: IntArray, chunk: int) -> FloatArray:
         if not chunk or len(rows) <= chunk:
