@@ -332,10 +332,15 @@ class NameIndex:
             s: sym_tokens[sym_at[i] : sym_at[i + 1]] for i, s in enumerate(self.symbol_names)
         }
         # Metaphone code -> ids of the list tokens with it
+        # ... and by consonant skeleton ("sadegh"/"sadeq" -> "sdk"), from 3 consonants on.
         self.phonetic_info: dict[str, list[int]] = defaultdict(list)
-        for tid, tok in enumerate(self.vocab):
-            if code := phonetic_key(tok):
-                self.phonetic_info[code].append(tid)
+        min_len = self.weights.phonetic_min_len
+        for tid, (tok, skel) in enumerate(zip(self.vocab, self.vocab_skeleton, strict=True)):
+            if len(tok) >= min_len:
+                if code := phonetic_key(tok):
+                    self.phonetic_info[code].append(tid)
+                if len(skel) >= 3:
+                    self.phonetic_info["s:" + skel].append(tid)
         # (token, its symbols) -> equivalent_ids(...)
         self.equivalent_cache: dict[
             tuple[str, frozenset[str], bool], tuple[tuple[int, float], ...]
@@ -546,11 +551,12 @@ class NameIndex:
         """(list token id, similarity) of the list tokens that are another spelling of
         ``token`` though their letters differ too much for edit distance: those sharing one
         of its name ``symbols`` ("hussein"/"husayn"/"husyn": ``symbol_similarity``) and, from
-        ``phonetic_min_len`` letters on, those with its Metaphone code, first letter and at
-        least ``phonetic_min_similarity`` of its letters ("nikolay"/"nykolai", "karim"/"kareem":
-        ``phonetic_similarity``), for a ``person``'s name only: brand names that sound alike
-        are different companies ("Altria"/"Altura"). Remembered per (token, symbols,
-        person)."""
+        ``phonetic_min_len`` letters on, those with its Metaphone code or its consonant
+        skeleton (3 consonants or more), its first letter and at least
+        ``phonetic_min_similarity`` of its letters ("nikolay"/"nykolai", "karim"/"kareem",
+        "sadegh"/"sadeq": ``phonetic_similarity``), for a ``person``'s name only: brand
+        names that sound alike are different companies ("Altria"/"Altura"). Remembered per
+        (token, symbols, person)."""
         cache = self.equivalent_cache
         key = (token, symbols, person)
         found = cache.get(key)
@@ -565,9 +571,12 @@ class NameIndex:
             for t in self.symbol_info.get(sym, ()):
                 if t != own:
                     out[t] = w.symbol_similarity
-        code = phonetic_key(token) if person and len(token) >= w.phonetic_min_len else ""
-        if code:
-            vocab = self.vocab
+        codes: list[str] = []
+        if person and len(token) >= w.phonetic_min_len:
+            skel = skeleton(token)
+            codes = [c for c in (phonetic_key(token), "s:" + skel if len(skel) >= 3 else "") if c]
+        vocab = self.vocab
+        for code in codes:
             for t in self.phonetic_info.get(code, ()):
                 cand = vocab[t]
                 if (

@@ -106,6 +106,31 @@ def _equivalent_pairs(
     return out
 
 
+def _initial_pairs(
+    index: NameIndex, query: NormName, qtokens: Sequence[str], block: Iterable[int]
+) -> list[tuple[int, int, float]]:
+    """(query token position, block token id, ``initial_similarity``) of a person's initial
+    and a name part it may stand for, either way round: "a" and "anatolyevich" ("MARKELOV,
+    Vitaly A" / "Vitaliy Anatolyevich MARKELOV"), "v" and "vladimir"."""
+    if not query.person:
+        return []
+    sim = index.weights.initial_similarity
+    vocab = index.vocab
+    initials = [i for i, q in enumerate(qtokens) if len(q) == 1 and q.isalpha()]
+    firsts: dict[str, list[int]] = {}
+    for i, q in enumerate(qtokens):
+        if len(q) > 1:
+            firsts.setdefault(q[0], []).append(i)
+    out: list[tuple[int, int, float]] = []
+    for t in block:
+        tok = vocab[t]
+        if len(tok) == 1:
+            out += [(i, t, sim) for i in firsts.get(tok, ())]
+        elif initials and tok.isalpha():
+            out += [(i, t, sim) for i in initials if qtokens[i] == tok[0]]
+    return out
+
+
 def _typo_sims(
     index: NameIndex, query: NormName, cand: Sequence[str], sims: FloatArray
 ) -> dict[tuple[int, int], str]:
@@ -118,7 +143,10 @@ def _typo_sims(
         if tid is not None:
             at.setdefault(tid, []).append(j)
     why: dict[tuple[int, int], str] = {}
-    for i, t, sim, reason in _equivalent_pairs(index, query, query.tokens):
+    initials = [
+        (i, t, sim, "an initial") for i, t, sim in _initial_pairs(index, query, query.tokens, at)
+    ]
+    for i, t, sim, reason in _equivalent_pairs(index, query, query.tokens) + initials:
         for j in at.get(t, ()):
             if sims[i, j] < sim:
                 sims[i, j] = sim
@@ -138,7 +166,9 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     uniq, inverse = np.unique(tokens[valid], return_inverse=True)
     sims = _token_sims(index, qtokens, index.vocab_array[uniq].tolist(), index.token_len[uniq])
     # Pairs one typo apart, or of one name symbol or sound (`uniq` is sorted).
-    for i, t, sim in _equivalents(index, query, qtokens):
+    pairs = _equivalents(index, query, qtokens)
+    pairs += _initial_pairs(index, query, qtokens, uniq.tolist())
+    for i, t, sim in pairs:
         j = int(np.searchsorted(uniq, t))
         if j < len(uniq) and uniq[j] == t and sims[i, j] < sim:
             sims[i, j] = sim
@@ -519,7 +549,9 @@ def _token_matches(
         1.0,
         (index.token_id, present),
     )
-    for i, t, sim in _equivalents(index, query, qtokens):
+    for i, t, sim in _equivalents(index, query, qtokens) + _initial_pairs(
+        index, query, qtokens, present
+    ):
         if t in present and sim > found.get((i, t), 0.0):
             found[(i, t)] = sim
     if query.abjad:

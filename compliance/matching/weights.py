@@ -66,6 +66,11 @@ class Weights:
     phonetic_min_len: int = 5
     phonetic_min_similarity: float = 0.65
 
+    # A person's initial and a name part starting with its letter count this alike, either
+    # way round: "MARKELOV, Vitaly A" vs "Vitaliy Anatolyevich MARKELOV" ("a"/"anatolyevich")
+    # -> ~0.93 instead of ~0.77. Less than a spelling: the initial says one letter.
+    initial_similarity: float = 0.7
+
     # For names transliterated from Arabic script, token similarity may come from consonant
     # skeletons instead, times this factor: "alktrwnyk"/"electronic" -> "lktrnk" = 1.0 * 0.9.
     skeleton_factor: float = 0.9
