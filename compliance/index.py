@@ -679,10 +679,13 @@ class NameIndex:
             names = np.flatnonzero(dense >= floor)
             sums = dense[names]
         keep = sums >= w.min_key_coverage * possible
-        if np.count_nonzero(keep) < w.min_candidates < len(names):
+        if np.count_nonzero(keep) < w.min_candidates:
             # Short names have few keys and a typo breaks a large share of them ("IFYTEK"):
             # the best few names clearing the lower bar are scored too.
-            keep[np.argpartition(-sums, w.min_candidates - 1)[: w.min_candidates]] = True
+            if len(names) <= w.min_candidates:
+                keep[:] = True
+            else:
+                keep[np.argpartition(-sums, w.min_candidates - 1)[: w.min_candidates]] = True
         names, sums = names[keep], sums[keep]
         if len(names) <= limit:
             return names.astype(np.int32)

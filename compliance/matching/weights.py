@@ -68,8 +68,9 @@ class Weights:
 
     # A person's initial and a name part starting with its letter count this alike, either
     # way round: "MARKELOV, Vitaly A" vs "Vitaliy Anatolyevich MARKELOV" ("a"/"anatolyevich")
-    # -> ~0.93 instead of ~0.77. Less than a spelling: the initial says one letter.
-    initial_similarity: float = 0.7
+    # -> ~0.95 instead of ~0.77; "Y. Prigozhin" vs "PRIGOZHIN, Yevgeniy Viktorovich" ~0.80.
+    # Less than a spelling (the initial says one letter), enough with the family name.
+    initial_similarity: float = 0.8
 
     # For names transliterated from Arabic script, token similarity may come from consonant
     # skeletons instead, times this factor: "alktrwnyk"/"electronic" -> "lktrnk" = 1.0 * 0.9.
