@@ -297,6 +297,7 @@ class NameIndex:
         "symbol_info",
         "phonetic_info",
         "equivalent_cache",
+        "initial_ids",
     )
 
     def _prepare(self) -> None:
@@ -341,6 +342,10 @@ class NameIndex:
                     self.phonetic_info[code].append(tid)
                 if len(skel) >= 3:
                     self.phonetic_info["s:" + skel].append(tid)
+        # The ids of the list tokens that are single letters (a person's initials).
+        self.initial_ids: list[int] = [
+            t for t, tok in enumerate(self.vocab) if len(tok) == 1 and tok.isalpha()
+        ]
         # (token, its symbols) -> equivalent_ids(...)
         self.equivalent_cache: dict[
             tuple[str, frozenset[str], bool], tuple[tuple[int, float], ...]

@@ -122,12 +122,17 @@ def _initial_pairs(
         if len(q) > 1:
             firsts.setdefault(q[0], []).append(i)
     out: list[tuple[int, int, float]] = []
-    for t in block:
-        tok = vocab[t]
-        if len(tok) == 1:
-            out += [(i, t, sim) for i in firsts.get(tok, ())]
-        elif initials and tok.isalpha():
-            out += [(i, t, sim) for i in initials if qtokens[i] == tok[0]]
+    # The block's initials (few: single letters), then, for a query with initials, every
+    # block token (a query's initials are rare).
+    block_set = block if isinstance(block, (set, frozenset)) else set(block)
+    for t in index.initial_ids:
+        if t in block_set:
+            out += [(i, t, sim) for i in firsts.get(vocab[t], ())]
+    if initials:
+        for t in block_set:
+            tok = vocab[t]
+            if len(tok) > 1 and tok.isalpha():
+                out += [(i, t, sim) for i in initials if qtokens[i] == tok[0]]
     return out
 
 
