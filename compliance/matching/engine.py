@@ -357,8 +357,9 @@ class Matcher:
 
 # --------------------------------------------------------------------- loading + caching
 # 2: invisible characters stripped, bidi visual form, review floor; 3: one-typo tokens,
-# both readings of a declared entity type, TR39 confusable skeletons
-ENGINE_VERSION = "match-3"
+# both readings of a declared entity type, TR39 confusable skeletons; 4: name symbols,
+# sound-alike person-name parts, initials, a person's missing middle names
+ENGINE_VERSION = "match-4"
 
 log = logging.getLogger(__name__)
 
@@ -378,7 +379,7 @@ class LoadedMatcher:
 # under the installation's secret, and nothing is used unless the manifest in the body is
 # the one expected (engine, format, entry fields, list version hashes, weights). Bump
 # INDEX_FORMAT when the layout changes.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 _MAGIC = b"compliance-index\n"
 _TAG_SIZE = 32
 _KEY_FILE = "index.key"
