@@ -211,7 +211,7 @@ class NameIndex:
         self._log_n = log_n
 
         # Name symbols (compliance.normalize.symbols) -> the list tokens carrying them, laid
-        # out symbol after symbol: "[NAME:Q1164078]" -> hussein, husayn, husyn (from حسين)...
+        # out symbol after symbol: "[NAME:Q1164078]" -> hussein, husayn, hsyn (from حسين)...
         by_symbol: dict[str, set[int]] = defaultdict(set)
         for rec in self.names:
             for tok, syms in zip(rec.norm.tokens, rec.norm.symbols, strict=False):
@@ -555,7 +555,7 @@ class NameIndex:
     ) -> tuple[tuple[int, float], ...]:
         """(list token id, similarity) of the list tokens that are another spelling of
         ``token`` though their letters differ too much for edit distance: those sharing one
-        of its name ``symbols`` ("hussein"/"husayn"/"husyn": ``symbol_similarity``) and, from
+        of its name ``symbols`` ("hussein"/"husayn"/"hsyn": ``symbol_similarity``) and, from
         ``phonetic_min_len`` letters on, those with its Metaphone code or its consonant
         skeleton (3 consonants or more), its first letter and at least
         ``phonetic_min_similarity`` of its letters ("nikolay"/"nykolai", "karim"/"kareem",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from operator import attrgetter
 from typing import Any
@@ -246,19 +246,8 @@ def _mixed_script(name: str, value: str) -> list[dict[str, str]]:
     return [{"code": "mixed_script", "field": name, "detail": detail}]
 
 
-_PARTY_TEXTS = (
-    "name",
-    "country",
-    "address",
-    "registration_number",
-    "hq_country",
-    "parent_name",
-    "parent_country",
-    "ultimate_parent_name",
-    "ultimate_parent_country",
-    "date_of_birth",
-    "service",
-)
+# The name and every optional text attribute of a party (a field added to Party is read too).
+_PARTY_TEXTS = ("name", *(f.name for f in fields(Party) if f.type == "str | None"))
 _party_values = attrgetter(*_PARTY_TEXTS)
 
 

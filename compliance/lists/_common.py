@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -211,6 +212,28 @@ class Problems:
 
     def as_tuple(self) -> tuple[LoadProblem, ...]:
         return tuple(self._items.values())
+
+
+def csv_records(
+    path: Path, text: str, *, delimiter: str = ",", strict: bool | None = None, what: str = "CSV"
+) -> list[tuple[int, list[str]]]:
+    """(first line, record) of every record with a non-blank cell; a reader error becomes a
+    :class:`ListFormatError` naming its line. ``strict`` None: strict unless the text holds an
+    odd number of quotes, when the reader reads on and the caller reports the unbalanced quote
+    where it knows the field."""
+    if strict is None:
+        strict = text.count('"') % 2 == 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+    out: list[tuple[int, list[str]]] = []
+    previous = 0
+    try:
+        for record in reader:
+            start, previous = previous + 1, reader.line_num
+            if any(cell.strip() for cell in record):
+                out.append((start, record))
+    except csv.Error as exc:
+        raise ListFormatError(path, f"malformed {what}: {exc}", line=previous + 1) from None
+    return out
 
 
 def line_of(text: str, offset: int) -> int:

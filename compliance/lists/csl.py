@@ -76,6 +76,7 @@ from compliance.lists._common import (
     Problems,
     build_aliases,
     clean,
+    csv_records,
     embedded_aliases,
     iso_date,
     iso_day,
@@ -536,16 +537,7 @@ def _read_csv_rows(
     path: Path, text: str, *, allow_truncated: bool, problems: Problems, stats: Counter[str]
 ) -> list[_Row]:
     unbalanced = text.count('"') % 2 == 1
-    reader = csv.reader(io.StringIO(text, newline=""), strict=not unbalanced)
-    records: list[tuple[int, list[str]]] = []
-    previous = 0
-    try:
-        for record in reader:
-            start, previous = previous + 1, reader.line_num
-            if record and record != [""]:
-                records.append((start, record))
-    except csv.Error as exc:
-        raise ListFormatError(path, f"malformed CSV: {exc}", line=previous + 1) from None
+    records = csv_records(path, text)
     if not records:
         raise ListFormatError(path, "no header row", line=1)
 

@@ -53,8 +53,6 @@ The source name defaults to ``internal-<file stem>``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -67,6 +65,7 @@ from compliance.lists._common import (
     Problems,
     build_aliases,
     clean,
+    csv_records,
     iter_json_array,
     json_line,
     name_stats,
@@ -123,16 +122,7 @@ def _column_name(raw: str) -> str:
 
 def _csv_records(path: Path, text: str) -> Iterator[tuple[int, Record]]:
     unbalanced = text.count('"') % 2 == 1
-    reader = csv.reader(io.StringIO(text, newline=""), strict=not unbalanced)
-    rows: list[tuple[int, list[str]]] = []
-    previous = 0
-    try:
-        for row in reader:
-            start, previous = previous + 1, reader.line_num
-            if row and any(cell.strip() for cell in row):
-                rows.append((start, row))
-    except csv.Error as exc:
-        raise ListFormatError(path, f"malformed CSV: {exc}", line=previous + 1) from None
+    rows = csv_records(path, text)
     if not rows:
         raise ListFormatError(path, "no header row", line=1)
     header_line, raw_header = rows[0]

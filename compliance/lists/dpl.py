@@ -35,8 +35,6 @@ effective date (the 2023 file has a ``3033-09-30``), each recorded as a problem.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -49,6 +47,7 @@ from compliance.lists._common import (
     Problems,
     build_aliases,
     clean,
+    csv_records,
     embedded_aliases,
     iso_date,
     name_stats,
@@ -167,18 +166,8 @@ def address_country(country: str, state: str) -> str | None:
 
 
 def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
-    unbalanced = text.count('"') % 2 == 1
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", strict=not unbalanced)
-    out: list[tuple[int, list[str]]] = []
-    previous = 0
-    try:
-        for record in reader:
-            start, previous = previous + 1, reader.line_num
-            if record and record != [""]:
-                out.append((start, record))
-    except csv.Error as exc:
-        raise ListFormatError(path, f"malformed file: {exc}", line=previous + 1) from None
-    if unbalanced and out:
+    out = csv_records(path, text, delimiter="\t", what="file")
+    if text.count('"') % 2 == 1 and out:
         line, record = out[-1]
         raise ListFormatError(
             path,

@@ -49,7 +49,6 @@ spreadsheet row numbers.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import xml.etree.ElementTree as StdET  # only for the ParseError type and Element typing
 import zipfile
@@ -65,7 +64,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from compliance.errors import ListFormatError
-from compliance.lists._common import Problems, build_aliases, clean, unique
+from compliance.lists._common import Problems, build_aliases, clean, csv_records, unique
 from compliance.lists.reading import decode_text, read_bytes
 from compliance.model import Alias, AliasKind, EntityType, Identifier, ListEntry, ParsedList
 
@@ -203,17 +202,7 @@ class _Table:
 
 def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
     """(first line, record) for every non-blank CSV record; an unclosed quote is an error."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    out: list[tuple[int, list[str]]] = []
-    previous = 0
-    try:
-        for record in reader:
-            start, previous = previous + 1, reader.line_num
-            if record and any(v.strip() for v in record):
-                out.append((start, record))
-    except csv.Error as exc:
-        raise ListFormatError(path, f"malformed CSV: {exc}", line=previous + 1) from None
-    return out
+    return csv_records(path, text, strict=True)
 
 
 def _read_csv(path: Path) -> _Table:

@@ -108,14 +108,21 @@ def date_of_birth(query: Query, entry: ListEntry, w: Weights) -> FeatureResult |
     )
 
 
-def identifier(query: Query, entry: ListEntry, w: Weights) -> FeatureResult | None:
-    """Identifier: the party's registration number equals one of the entry's identifiers
-    (ignoring spaces and punctuation): strong evidence on its own."""
+def _registration(query: Query, entry: ListEntry) -> str | None:
+    """The party's registration number, normalized, when there is one long enough (5
+    characters) to compare with the entry's identifiers, and the entry has some."""
     reg = query.party.registration_number
     if not reg or not entry.identifiers:
         return None
     mine = normalize_identifier(reg)
-    if len(mine) < 5:
+    return mine if len(mine) >= 5 else None
+
+
+def identifier(query: Query, entry: ListEntry, w: Weights) -> FeatureResult | None:
+    """Identifier: the party's registration number equals one of the entry's identifiers
+    (ignoring spaces and punctuation): strong evidence on its own."""
+    mine = _registration(query, entry)
+    if mine is None:
         return None
     for ident in entry.identifiers:
         if normalize_identifier(ident.value) == mine:
@@ -127,11 +134,8 @@ def identifier_differs(query: Query, entry: ListEntry, w: Weights) -> FeatureRes
     """Identifier: the party's registration number differs from every identifier the entry
     gives: a small penalty. A differing number is not proof of another party (an entry lists
     some of a party's numbers, of other kinds), so it never clears a strong name match."""
-    reg = query.party.registration_number
-    if not reg or not entry.identifiers:
-        return None
-    mine = normalize_identifier(reg)
-    if len(mine) < 5:
+    mine = _registration(query, entry)
+    if mine is None:
         return None
     theirs = [normalize_identifier(ident.value) for ident in entry.identifiers]
     if mine in theirs:
@@ -140,7 +144,8 @@ def identifier_differs(query: Query, entry: ListEntry, w: Weights) -> FeatureRes
     more = f" and {len(entry.identifiers) - 5} more" if len(entry.identifiers) > 5 else ""
     return FeatureResult(
         w.identifier_mismatch,
-        f"registration number {reg} differs from the listed {listed}{more}",
+        f"registration number {query.party.registration_number} differs from the listed "
+        f"{listed}{more}",
     )
 
 

@@ -136,7 +136,7 @@ def _initial_pairs(
     return out
 
 
-def _typo_sims(
+def _equivalent_sims(
     index: NameIndex, query: NormName, cand: Sequence[str], sims: FloatArray
 ) -> dict[tuple[int, int], str]:
     """Raise the similarity of each (query token, candidate token) pair to what
@@ -654,7 +654,7 @@ def explain_name(index: NameIndex, query: NormName, row: int, score: float) -> F
         list(cand.tokens),
         np.array([len(t) for t in cand.tokens], dtype=np.int32),
     )
-    why = _typo_sims(index, query, cand.tokens, sims)
+    why = _equivalent_sims(index, query, cand.tokens, sims)
     raised = sims.copy()
     if query.abjad:
         skels = [skeleton(t) for t in cand.tokens]

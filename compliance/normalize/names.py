@@ -17,7 +17,7 @@ Steps, in order (each is a pure string transformation):
    "Alexey" -> ``aleksey``, "Khor" -> ``hor``).
 8. Each token's name symbols (:mod:`compliance.normalize.symbols`): those of the token, of
    the word before folding, and of the word in its own script it was transliterated from
-   ("حسين" -> ``husyn`` keeps Hussein's ``[NAME:Q1164078]``).
+   ("حسين" -> ``hsyn`` keeps Hussein's ``[NAME:Q1164078]``).
 
 The result keeps every token; :attr:`NormName.core` holds those that identify the party.
 """

@@ -48,6 +48,7 @@ UNRELATED = [
     "Nordix Analytics GmbH", "Blue River Logistics Ltd", "Maria Garcia", "Wei Chen",
     "International Trading Company", "Beijing Technology Co., Ltd.", "Acme", "Zz",
     "Golden Crescent", "Sugon", "Huawei", "Technologies", "Iran Electronics",
+    "Wei Chang", "Wey Zang", "Muhammad Husayn", "حسين", "Юрий Петров",
 ]  # fmt: skip
 
 
@@ -82,6 +83,8 @@ def _variants(rng: random.Random, name: str) -> Iterator[str]:
         yield " ".join(reversed(words))
         yield "".join(words)
         yield " ".join(w for i, w in enumerate(words) if i != rng.randrange(len(words)))
+        yield " ".join(w[0] if i != len(words) - 1 else w for i, w in enumerate(words))  # initials
+        yield " ".join([words[0], rng.choice(["Ahmad", "Petrovich"]), *words[1:]])  # middle name
     yield name + " " + rng.choice(["LLC", "GmbH", "Co., Ltd.", "JSC", "Limited", "S.A."])
 
 
