@@ -215,9 +215,17 @@ class Problems:
 
 
 def csv_records(
-    path: Path, text: str, *, delimiter: str = ",", strict: bool | None = None, what: str = "CSV"
+    path: Path,
+    text: str,
+    *,
+    delimiter: str = ",",
+    strict: bool | None = None,
+    what: str = "CSV",
+    blank_fields: bool = False,
 ) -> list[tuple[int, list[str]]]:
-    """(first line, record) of every record with a non-blank cell; a reader error becomes a
+    """(first line, record) of every record with a non-blank cell (``blank_fields``: of every
+    non-empty line, a row of empty fields included, for an official file's loader to refuse as
+    damage; a user's spreadsheet export ends in such rows); a reader error becomes a
     :class:`ListFormatError` naming its line. ``strict`` None: strict unless the text holds an
     odd number of quotes, when the reader reads on and the caller reports the unbalanced quote
     where it knows the field."""
@@ -229,7 +237,7 @@ def csv_records(
     try:
         for record in reader:
             start, previous = previous + 1, reader.line_num
-            if any(cell.strip() for cell in record):
+            if (record and record != [""]) if blank_fields else any(c.strip() for c in record):
                 out.append((start, record))
     except csv.Error as exc:
         raise ListFormatError(path, f"malformed {what}: {exc}", line=previous + 1) from None

@@ -537,7 +537,7 @@ def _read_csv_rows(
     path: Path, text: str, *, allow_truncated: bool, problems: Problems, stats: Counter[str]
 ) -> list[_Row]:
     unbalanced = text.count('"') % 2 == 1
-    records = csv_records(path, text)
+    records = csv_records(path, text, blank_fields=True)
     if not records:
         raise ListFormatError(path, "no header row", line=1)
 

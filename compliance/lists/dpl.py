@@ -166,7 +166,7 @@ def address_country(country: str, state: str) -> str | None:
 
 
 def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
-    out = csv_records(path, text, delimiter="\t", what="file")
+    out = csv_records(path, text, delimiter="\t", what="file", blank_fields=True)
     if text.count('"') % 2 == 1 and out:
         line, record = out[-1]
         raise ListFormatError(

@@ -28,6 +28,7 @@ import pytest
 
 from compliance.errors import BadInputError
 from compliance.lists import csl, dpl, parse_files
+from compliance.lists._common import csv_records
 from compliance.model import ParsedList
 
 SEED = 20_261_201
@@ -575,3 +576,15 @@ def test_random_bytes_with_format_detection(case: Case, tmp_path: Path) -> None:
             return
         except Exception as exc:
             pytest.fail(f"{case.id}: {type(exc).__name__}: {str(exc)[:300]}")
+
+
+def test_a_row_of_empty_fields_is_refused_in_an_official_file_and_skipped_in_a_custom_one(
+    tmp_path: Path,
+) -> None:
+    # In an official CSL or DPL file a row of empty fields is damage (a record whose values
+    # were lost): the file is refused at that line. A provider's own list exported from a
+    # spreadsheet often ends in such rows: they are skipped.
+    official = csv_records(tmp_path / "x.csv", "a,b\n1,2\n,\n\n3,4\n", blank_fields=True)
+    assert official == [(1, ["a", "b"]), (2, ["1", "2"]), (3, ["", ""]), (5, ["3", "4"])]
+    custom = csv_records(tmp_path / "x.csv", "a,b\n1,2\n,\n \t\n3,4\n")
+    assert custom == [(1, ["a", "b"]), (2, ["1", "2"]), (5, ["3", "4"])]

@@ -232,6 +232,7 @@ def test_unverified_group_memberships_make_a_hit_unverified(tmp_path: Path) -> N
     unverified; before that change took effect, it is not."""
     write_rule(tmp_path, when="{fact: party.country, op: in_group, value: 'A:5'}")
     ruleset = load_ruleset(rule_dirs(tmp_path))
+
     def extra(as_of: date, country: str) -> bool:
         hits = ruleset.compiled(as_of).evaluate({"party.country": country}, "customer")
         [hit] = [h for h in hits if h.rule_id == "extra.rule"]
