@@ -30,7 +30,7 @@ from compliance.accelerators import (
 from compliance.facts import customer_facts, data_centre_facts, hit_record, match_status
 from compliance.matching.engine import ENGINE_VERSION, Matcher
 from compliance.model import EntityType, ListEntry, Match, Party
-from compliance.normalize import invisible_characters, visual_form
+from compliance.normalize import invisible_characters, symbols, visual_form
 from compliance.normalize.confusables import spoofed_words
 from compliance.normalize.invisible import BIDI_CONTROLS, describe
 from compliance.ownership import OwnershipGraph, listed_share_unknown, owner_links
@@ -68,6 +68,7 @@ class ScreeningContext:
         """Build the lazy lookups now (before worker processes fork, so they share them)."""
         self.entry("", "")
         _context_part(self)
+        symbols.warm()
 
     def hits(self, party: Party, matches: list[Match]) -> tuple[dict[str, Any], ...]:
         hits = []

@@ -45,7 +45,7 @@ from compliance.model import (
     Outcome,
     Party,
 )
-from compliance.normalize import NormName, normalize_name, visual_form
+from compliance.normalize import NormName, normalize_name, symbols, visual_form
 from compliance.normalize.confusables import latin_skeleton
 
 
@@ -358,8 +358,10 @@ class Matcher:
 # --------------------------------------------------------------------- loading + caching
 # 2: invisible characters stripped, bidi visual form, review floor; 3: one-typo tokens,
 # both readings of a declared entity type, TR39 confusable skeletons; 4: name symbols,
-# sound-alike person-name parts, initials, a person's missing middle names
-ENGINE_VERSION = "match-4"
+# sound-alike person-name parts, initials, a person's missing middle names; 5: person-name
+# symbols read from rigour's corpus as a word lexicon (forms with diacritics folded to ASCII);
+# a company's short tokens are not paired by person-name symbols
+ENGINE_VERSION = "match-5"
 
 log = logging.getLogger(__name__)
 
@@ -403,6 +405,9 @@ def _manifest(versions: dict[str, str], weights: Weights) -> dict[str, Any]:
         "fields": {c.__name__: [f.name for f in fields(c)] for c in _ENTRY_CLASSES},
         "versions": versions,
         "weights": asdict(weights),
+        # The list names' symbols in the index, and the lexicon carried beside it, come from
+        # rigour's name data: a new release rebuilds both.
+        "names": symbols.rigour_release(),
     }
 
 
@@ -501,12 +506,23 @@ def _dump(matcher: Matcher, manifest: dict[str, Any], key: bytes) -> bytes:
         chunks.append(raw.tobytes())
         places.append([name, raw.dtype.str, list(raw.shape), offset, raw.nbytes])
         offset += raw.nbytes
+    # rigour's person-name lexicon (when this process read it), so that a process loading
+    # this file need not build it again.
+    lexicon = symbols.person_lexicon() if symbols.lexicon_loaded() else None
+    if lexicon is not None:
+        blob = lexicon.to_bytes()
+        chunks.append(blob)
+        lexicon_place: list[int] | None = [offset, len(blob)]
+        offset += len(blob)
+    else:
+        lexicon_place = None
     header = {
         "manifest": manifest,
         "index": plain,
         "entries": _encode_entries(matcher.index.entries),
         "identifiers": matcher.identifiers,
         "arrays": places,
+        "lexicon": lexicon_place,
     }
     # ASCII JSON: a lone surrogate in a list entry's text survives the round trip.
     head = json.dumps(header, ensure_ascii=True, allow_nan=False).encode("ascii")
@@ -538,6 +554,14 @@ def _parse(data: bytes, manifest: str, key: bytes, weights: Weights) -> Matcher:
             raise ValueError(f"array {name}: size and shape disagree")
         flat = np.frombuffer(body, dtype=kind, count=count, offset=base + offset)
         arrays[name] = flat.reshape(shape).copy()
+    place = header.get("lexicon")
+    if place is not None and not symbols.lexicon_loaded():
+        offset, nbytes = place
+        if base + offset + nbytes > len(body):
+            raise ValueError("lexicon out of place")
+        symbols.install_lexicon(
+            symbols.PersonLexicon.from_bytes(bytes(body[base + offset : base + offset + nbytes]))
+        )
     index = NameIndex.from_state(
         _decode_entries(header["entries"]), weights, header["index"], arrays
     )

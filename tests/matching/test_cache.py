@@ -462,3 +462,44 @@ def test_an_empty_index_round_trips(tmp_path: Path) -> None:
     cached = _read(tmp_path, {})
     _same_state(matcher, cached)
     assert cached.match_name("Sugon") == []
+
+
+# ------------------------------------------------------- the person-name lexicon inside
+def test_the_cache_carries_the_name_lexicon_and_a_fresh_process_takes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that loads a cached index reads rigour's person-name lexicon from the file
+    instead of building it, and gets exactly the lexicon it would have built."""
+    from compliance.normalize import symbols
+
+    built = symbols.person_lexicon()
+    assert built is not None and len(built) > 400_000
+    versions = {"demo": "sha256:d"}
+    _write(tmp_path, versions, Matcher.build([("demo", EXTRA)]))
+    monkeypatch.setattr(symbols, "_lexicon", symbols._UNSET)  # as a new process
+    monkeypatch.setattr(
+        symbols.PersonLexicon, "from_rigour", classmethod(lambda cls, path=None: pytest.fail())
+    )
+    disk = engine._DiskCache(tmp_path, versions, DEFAULT_WEIGHTS)
+    assert disk.read(DEFAULT_WEIGHTS) is not None
+    disk.close()
+    assert symbols.lexicon_loaded() and symbols.person_lexicon() == built
+
+
+def test_a_cache_of_another_rigour_release_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list names' symbols come from rigour's data: a new release rebuilds the index."""
+    from compliance.normalize import symbols
+
+    versions = {"demo": "sha256:d"}
+    _write(tmp_path, versions, Matcher.build([("demo", EXTRA)]))
+    written = engine._DiskCache(tmp_path, versions, DEFAULT_WEIGHTS)
+    data = (tmp_path / written.name).read_bytes()
+    written.close()
+    monkeypatch.setattr(symbols, "rigour_release", lambda: "99.0/lexicon-1")
+    disk = engine._DiskCache(tmp_path, versions, DEFAULT_WEIGHTS)
+    assert disk.name != written.name
+    (tmp_path / disk.name).write_bytes(data)  # authentic, but built with another release
+    assert disk.read(DEFAULT_WEIGHTS) is None
+    disk.close()
