@@ -41,6 +41,8 @@ FloatArray = npt.NDArray[np.float64]
 _SPARSE_RATIO = 40
 _NO_SYMBOLS: frozenset[str] = frozenset()
 # Query tokens whose near_tokens are remembered (customer names repeat their words).
+_PERSON_SYMBOLS = ("[NAME:", "[NICK:")
+_ORG_NAME_SYMBOL_MIN_LEN = 4
 _NEAR_CACHE_SIZE = 65536
 
 
@@ -50,6 +52,24 @@ class IndexedName:
     name: str
     kind: str  # "primary" or an AliasKind value
     norm: NormName
+
+
+# A first vowel that romanizations of one name write either way: i/e (Iyad/Eyad,
+# Ibrahim/Ebrahim, Ismail/Esmail) and o/u (Omar/Umar, Osama/Usama, Othman/Uthman). Not a/e or
+# a/o: Amar and Omar, Ahmad and Ehmad are other names or rare spellings.
+_FIRST_VOWEL = {"i": "i", "e": "i", "o": "u", "u": "u"}
+_REPEATS = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=65536)
+def vowel_key(token: str) -> str:
+    """The key a token shares with its spellings that differ only in the first vowel's
+    letter and in doubled letters ("iyad", "eyad" -> ``v:iyad``; "usama", "osama", "ussama"
+    -> ``v:usama``); "" for a token of under 4 letters or not starting with i, e, o or u."""
+    first = _FIRST_VOWEL.get(token[:1])
+    if first is None or len(token) < 4 or not token.isalpha():
+        return ""
+    return "v:" + first + _REPEATS.sub(r"\1", token[1:])
 
 
 def name_keys(norm: NormName) -> list[str]:
@@ -342,6 +362,8 @@ class NameIndex:
                     self.phonetic_info[code].append(tid)
                 if len(skel) >= 3:
                     self.phonetic_info["s:" + skel].append(tid)
+            if code := vowel_key(tok):
+                self.phonetic_info[code].append(tid)
         # The ids of the list tokens that are single letters (a person's initials).
         self.initial_ids: list[int] = [
             t for t, tok in enumerate(self.vocab) if len(tok) == 1 and tok.isalpha()
@@ -561,7 +583,10 @@ class NameIndex:
         ``phonetic_min_similarity`` of its letters ("nikolay"/"nykolai", "karim"/"kareem",
         "sadegh"/"sadeq": ``phonetic_similarity``), for a ``person``'s name only: brand
         names that sound alike are different companies ("Altria"/"Altura"). Remembered per
-        (token, symbols, person)."""
+        (token, symbols, person). For an organisation's tokens, person-name symbols count
+        from 5 letters (4 with the same first letter) only: they also tie short syllables of
+        other languages' names together ("sap"/"sup", both readings of 十), which as brands
+        are different names."""
         cache = self.equivalent_cache
         key = (token, symbols, person)
         found = cache.get(key)
@@ -572,7 +597,21 @@ class NameIndex:
         w = self.weights
         out: dict[int, float] = {}
         own = self.token_id.get(token, -1)
+        vocab = self.vocab
         for sym in symbols:
+            if not person and sym.startswith(_PERSON_SYMBOLS):
+                # A person's name inside a company's ("Yasmin"/"Jasmine Contracting"): from
+                # 5 letters, or 4 with the same first letter.
+                if len(token) >= _ORG_NAME_SYMBOL_MIN_LEN:
+                    for t in self.symbol_info.get(sym, ()):
+                        cand = vocab[t]
+                        if (
+                            t != own
+                            and len(cand) >= _ORG_NAME_SYMBOL_MIN_LEN
+                            and (cand[0] == token[0] or min(len(cand), len(token)) > 4)
+                        ):
+                            out[t] = w.symbol_similarity
+                continue
             for t in self.symbol_info.get(sym, ()):
                 if t != own:
                     out[t] = w.symbol_similarity
@@ -580,7 +619,6 @@ class NameIndex:
         if person and len(token) >= w.phonetic_min_len:
             skel = skeleton(token)
             codes = [c for c in (phonetic_key(token), "s:" + skel if len(skel) >= 3 else "") if c]
-        vocab = self.vocab
         for code in codes:
             for t in self.phonetic_info.get(code, ()):
                 cand = vocab[t]
@@ -591,6 +629,12 @@ class NameIndex:
                     and len(cand) >= w.phonetic_min_len
                     and OSA.normalized_similarity(token, cand) >= w.phonetic_min_similarity
                 ):
+                    out[t] = w.phonetic_similarity
+        # The same name with its first vowel written another way ("iyad"/"eyad",
+        # "osama"/"usama", "ismail"/"esmail"): a person's, from 4 letters.
+        if person and (code := vowel_key(token)):
+            for t in self.phonetic_info.get(code, ()):
+                if t != own and t not in out:
                     out[t] = w.phonetic_similarity
         found = cache[key] = tuple(sorted(out.items()))
         return found

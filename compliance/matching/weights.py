@@ -62,6 +62,10 @@ class Weights:
     # "shaheed"/"shahid" (XHT, 0.71). Shorter tokens are mostly syllables of Chinese or Korean
     # names, where one vowel makes another name: "fang"/"feng" (FNK) stay apart. The letter
     # bound keeps apart different names with one code: "roman"/"ramon" (RMN, 0.6).
+    # A person's name part written with another first vowel (i/e, o/u) counts the same, from
+    # 4 letters (compliance.index.vowel_key): "Eyad Nazmi Saleh Khalil" vs "IYAD NAZMI SALIH
+    # KHALIL" ~0.93 instead of ~0.78; "Zaki Ezat" vs "Zaki Izzat". (So do "Ivan"/"Evan":
+    # the price of it.)
     phonetic_similarity: float = 0.85
     phonetic_min_len: int = 5
     phonetic_min_similarity: float = 0.65

@@ -78,3 +78,148 @@ def test_a_missing_middle_name_costs_less_than_a_different_one(matcher: Matcher)
     # A middle name different from the entry's costs in full too.
     different, _ = _name_detail(matcher, "Seyed Jalal Hosseini", P, "s4")
     assert different < 0.8
+
+
+# ------------------------------------------- rigour's person-name data, read as a lexicon
+# Words as they come out of the normalizer: list names' and customers' own, in two scripts.
+_WORDS = [
+    "hussein",
+    "husayn",
+    "hossein",
+    "mohammed",
+    "muhammad",
+    "mohamed",
+    "vladimir",
+    "aleksandr",
+    "alexander",
+    "sasha",
+    "bill",
+    "william",
+    "alex",
+    "sheikh",
+    "abdul",
+    "abu",
+    "qaddafi",
+    "gaddafi",
+    "nikolay",
+    "sergei",
+    "sergey",
+    "yuri",
+    "iouri",
+    "kim",
+    "jong",
+    "chol",
+    "zhou",
+    "enlai",
+    "li",
+    "wei",
+    "ahmed",
+    "ahmad",
+    "ali",
+    "hassan",
+    "hasan",
+    "omar",
+    "umar",
+    "yusuf",
+    "youssef",
+    "igor",
+    "olga",
+    "tatiana",
+    "natalia",
+    "dmitry",
+    "dmitri",
+    "ivan",
+    "petrov",
+    "ivanov",
+    "smirnov",
+    "kuznetsov",
+    "владимир",
+    "александр",
+    "сергей",
+    "حسين",
+    "محمد",
+    "علي",
+    "김",
+    "정은",
+    "周",
+    "恩来",
+    "ヴラジーミル",
+    "ולדימיר",
+]
+
+
+def test_the_lexicon_finds_what_rigours_tagger_finds() -> None:
+    """The lexicon is read from the data rigour's person tagger is built from; for single
+    words it must find the tagger's symbols (it may find more: forms with diacritics are
+    also filed under their ASCII spelling)."""
+    from rigour.names import NameTypeTag
+
+    from compliance.normalize.symbols import _tagged, person_lexicon
+
+    lexicon = person_lexicon()
+    assert lexicon is not None, "rigour's person-name data was not found: the tagger is used"
+    missing = {w: sorted(set(_tagged(NameTypeTag.PER, w)) - set(lexicon.get(w))) for w in _WORDS}
+    assert {w: m for w, m in missing.items() if m} == {}
+    assert sum(bool(lexicon.get(w)) for w in _WORDS) >= len(_WORDS) - 3
+
+
+def test_forms_with_diacritics_are_found_by_their_ascii_spelling() -> None:
+    # "Ramón", "Márquez", "Hüseyin" are corpus forms; the normalizer writes "ramon",
+    # "marquez", "huseyin", which rigour's tagger alone does not know.
+    assert word_symbols("huseyin") & word_symbols("hussein")
+    assert word_symbols("ramon") and word_symbols("marquez")
+
+
+def test_the_lexicon_survives_its_own_encoding_and_refuses_damage() -> None:
+    from compliance.normalize.symbols import PersonLexicon, person_lexicon
+
+    lexicon = person_lexicon()
+    assert lexicon is not None
+    blob = lexicon.to_bytes()
+    again = PersonLexicon.from_bytes(blob)
+    assert again == lexicon and again.get("bill") == lexicon.get("bill")
+    with pytest.raises(ValueError):
+        PersonLexicon.from_bytes(blob[: len(blob) // 2])  # truncated
+    with pytest.raises(ValueError):
+        PersonLexicon.from_bytes(b"not zstd at all")
+
+
+def test_without_rigours_data_the_tagger_is_used(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from compliance.normalize.symbols import PersonLexicon
+
+    stand_in = tmp_path / "_core.so"
+    stand_in.write_bytes(b"\x28\xb5\x2f\xfd" + b"\0" * 64)  # a zstd magic, no frame
+    assert PersonLexicon.from_rigour(stand_in) is None
+    assert PersonLexicon.from_rigour(tmp_path / "missing.so") is None
+
+
+def test_a_company_is_not_paired_by_a_short_syllables_name_symbol() -> None:
+    # "sap" and "sup" are two readings of one Chinese character in rigour's data: for a
+    # brand they are different names.
+    assert word_symbols("sap") & word_symbols("sup")
+    m = Matcher.build([("o", [ListEntry("o1", "JSC SUP", ORG, "UK")])])
+    assert m.match(Party("q", "SAP", entity_type=ORG)) == []
+
+
+def test_a_persons_name_inside_a_company_name_keeps_its_symbol() -> None:
+    m = Matcher.build([("o", [ListEntry("o2", "JASMINE CONTRACTING COMPANY", ORG, "SDN")])])
+    found = m.match(Party("q", "Yasmin Contracting Company", entity_type=ORG))
+    assert [x.entry_key for x in found] == ["o2"]
+    assert "same name" in dict(found[0].features)["name"].detail
+
+
+def test_a_first_vowel_written_another_way_is_the_same_name() -> None:
+    from compliance.index import vowel_key
+
+    assert vowel_key("iyad") == vowel_key("eyad") and vowel_key("osama") == vowel_key("usama")
+    assert vowel_key("amar") == "" and vowel_key("omar") != vowel_key("amar")  # Ammar is not Omar
+    m = Matcher.build([("v", [ListEntry("v1", "KHALIL, Iyad Nazmi Salih", P, "UK")])])
+    found = m.match(Party("q", "Eyad Nazmi Saleh Khalil", entity_type=P))
+    assert [x.entry_key for x in found] == ["v1"] and found[0].score >= 0.9
+    assert "eyad~iyad (0.85" in dict(found[0].features)["name"].detail
+
+
+def test_a_first_vowel_pairs_only_a_persons_name() -> None:
+    # Brands: "Ekon" is not "Ikon".
+    m = Matcher.build([("v", [ListEntry("o1", "IKON TRADING", ORG, "SDN")])])
+    assert m.match(Party("q", "Ekon Trading", entity_type=ORG)) == []
