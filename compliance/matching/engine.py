@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import os
+import re
 import secrets
 import stat
 import struct
@@ -47,6 +48,7 @@ from compliance.model import (
 )
 from compliance.normalize import NormName, normalize_name, symbols, visual_form
 from compliance.normalize.confusables import latin_skeleton
+from compliance.normalize.legal_forms import LEGAL_TOKENS
 
 
 # Largest total bonus the adjustments can add: a name score this far below the threshold
@@ -112,15 +114,56 @@ def _query_forms(party: Party) -> list[tuple[str, bool, NormName]]:
     return forms
 
 
+# A place or a note after a company's name: ", Moscow", " (Russia)", ", Baku, Azerbaijan".
+_TRAILING_NOTE = re.compile(r"^(?P<head>.*?\S)\s*(?:,\s*[^,()]+|\([^()]*\))\s*$")
+_NOTE_MAX_WORDS = 3
+_TAIL_MAX_TOKENS = 2
+
+
+def without_qualifiers(name: str) -> list[str]:
+    """The shorter forms of a company's name without what customers add after it: a place
+    or a note after a comma or in brackets ("Sovcombank PJSC, Moscow" -> "Sovcombank PJSC";
+    "Kaspian Bank, Baku, Azerbaijan" -> "Kaspian Bank, Baku" -> "Kaspian Bank"), and a word
+    or two after its legal form ("Dahua Technology Co., Ltd. Hangzhou" -> "dahua technology
+    llc"). Each keeps a word of 4 letters or more that is not a legal form."""
+    out: list[str] = []
+    text = name
+    for _ in range(_NOTE_MAX_WORDS):
+        m = _TRAILING_NOTE.match(text)
+        if m is None:
+            break
+        note = text[m.end("head") :]
+        if len(note.replace(",", " ").replace("(", " ").split()) > _NOTE_MAX_WORDS:
+            break
+        text = m.group("head")
+        out.append(text)
+    norm = normalize_name(text)
+    tokens = norm.tokens
+    legal_at = [i for i, t in enumerate(tokens) if t in LEGAL_TOKENS]
+    if legal_at and 0 < len(tokens) - 1 - legal_at[-1] <= _TAIL_MAX_TOKENS:
+        out.append(" ".join(tokens[: legal_at[-1] + 1]))
+    return [
+        form
+        for form in dict.fromkeys(out)
+        if any(len(t) >= 4 for t in normalize_name(form).core)
+    ]
+
+
 def query_names(party: Party) -> list[str]:
     """The names a party is screened under: its name and aliases as stored, each followed by
     the form it displays as when bidi overrides make that differ (a name stored backwards
     under U+202E displays, and is read, the right way round), and the Latin skeleton of a
     form whose words imitate Latin ones with other scripts' letters ("ᎻUᎪWEI" is also
-    screened as "HUAWEI"; :mod:`compliance.normalize.confusables`)."""
+    screened as "HUAWEI"; :mod:`compliance.normalize.confusables`); a company's name also
+    without a place or note added after it (:func:`without_qualifiers`; a party declared a
+    company, or of unknown type with a legal form in its name)."""
     names: list[str] = []
     for name in (party.name, *party.aliases):
         names.append(name)
+        if party.entity_type is EntityType.ORGANIZATION or (
+            party.entity_type is EntityType.UNKNOWN and normalize_name(name).legal
+        ):
+            names.extend(without_qualifiers(name))
         if name.isascii():
             continue
         shown = visual_form(name)

@@ -125,7 +125,6 @@ KANA = (
 )
 ABJAD_ENTRY = "an unvowelled Arabic-script entry (bd lmlk lhwthy) scores 0 for a vowelled query"
 HANGUL = "a Hangul entry gets only a Revised Romanization reading, given name as one token"
-PLACE = "an added city or country is not recognised as a qualifier: it counts fully as unmatched"
 BANKASI = "ASCII 'Bankasi' carries no DOMAIN:BANK symbol (only 'Bankası' does)"
 CHAIN = "the shared 'bin Abdullah al-' chain outweighs a different family name (0.82)"
 CJK_SYLLABLE = "a one-word CJK given name is compared by edit distance: a syllable off is ~0.94"
@@ -241,10 +240,10 @@ def test_scripts(matcher: Matcher, query: str, etype: EntityType, key: str) -> N
 # ------------------------------------------------------------------- kind 5: companies
 COMPANIES = [
     # an added city or country
-    _fails(PLACE, "Sovcombank PJSC, Moscow", ORG, "o01"),  # city appended
-    _fails(PLACE, "Rosoboronexport JSC (Russia)", ORG, "o02"),  # country in brackets
-    _fails(PLACE, "Kaspian Bank, Baku, Azerbaijan", ORG, "o03"),  # city and country appended
-    _fails(PLACE, "Dahua Technology Co., Ltd. Hangzhou", ORG, "o14"),  # city after the legal form
+    ("Sovcombank PJSC, Moscow", ORG, "o01"),  # city appended
+    ("Rosoboronexport JSC (Russia)", ORG, "o02"),  # country in brackets
+    ("Kaspian Bank, Baku, Azerbaijan", ORG, "o03"),  # city and country appended
+    ("Dahua Technology Co., Ltd. Hangzhou", ORG, "o14"),  # city after the legal form
     # translated generic words
     ("Aras Trading Ltd", ORG, "o04"),  # Trading / Ticaret, Ltd / Limited Sirketi
     ("Orion Ticaret", ORG, "o06"),  # Ticaret / Trading, legal form dropped
@@ -304,3 +303,15 @@ def test_near_namesakes_stay_apart(
 ) -> None:
     found = _keys(matcher, query, etype)
     assert not {k for k, _ in found} & set(keys), found
+
+
+def test_a_place_after_a_company_name_is_screened_without_it(matcher: Matcher) -> None:
+    from compliance.matching.engine import query_names
+
+    found = matcher.match(Party("q", "Sovcombank PJSC, Moscow", entity_type=ORG))
+    assert found[0].entry_key == "o01" and found[0].query_name == "Sovcombank PJSC"
+    # A person's name keeps its comma: "MADURO, Nicolas" is not screened as "MADURO".
+    assert query_names(Party("q", "MADURO, Nicolas", entity_type=P)) == ["MADURO, Nicolas"]
+    # Of unknown type, only a name with a legal form is taken for a company's.
+    assert query_names(Party("q", "MADURO, Nicolas")) == ["MADURO, Nicolas"]
+    assert query_names(Party("q", "Acme LLC (Dubai)")) == ["Acme LLC (Dubai)", "Acme LLC"]
