@@ -137,15 +137,14 @@ def without_qualifiers(name: str) -> list[str]:
             break
         text = m.group("head")
         out.append(text)
-    norm = normalize_name(text)
-    tokens = norm.tokens
+    tokens = normalize_name(text, False).tokens
     legal_at = [i for i, t in enumerate(tokens) if t in LEGAL_TOKENS]
     if legal_at and 0 < len(tokens) - 1 - legal_at[-1] <= _TAIL_MAX_TOKENS:
         out.append(" ".join(tokens[: legal_at[-1] + 1]))
     return [
         form
         for form in dict.fromkeys(out)
-        if any(len(t) >= 4 for t in normalize_name(form).core)
+        if any(len(t) >= 4 for t in normalize_name(form, False).core)
     ]
 
 
@@ -161,7 +160,7 @@ def query_names(party: Party) -> list[str]:
     for name in (party.name, *party.aliases):
         names.append(name)
         if party.entity_type is EntityType.ORGANIZATION or (
-            party.entity_type is EntityType.UNKNOWN and normalize_name(name).legal
+            party.entity_type is EntityType.UNKNOWN and normalize_name(name, False).legal
         ):
             names.extend(without_qualifiers(name))
         if name.isascii():
