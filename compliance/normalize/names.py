@@ -129,6 +129,8 @@ def _word_tokens(word: str, person: bool) -> tuple[str, ...]:
 def _normalize(name: str, person: bool) -> tuple[str, bool, list[tuple[str, str]]]:
     """(the case-folded text before transliteration, abjad?, [(word before folding, token)])."""
     native = fold_lookalikes(unicodedata.normalize("NFKC", strip_invisible(name)).casefold())
+    if "\u30fb" in native:  # the katakana middle dot between the words of a foreign name
+        native = native.replace("\u30fb", " ")
     abjad = is_abjad(native)
     text = _reorder_person(native) if person else native
     text = to_ascii(text)

@@ -173,6 +173,13 @@ class PersonLexicon:
             ("person_name_parts", ""),
         ):
             groups.extend((forms, category + g) for g, forms in tables.get(table, {}).items())
+        # Organisation words written with diacritics, under their ASCII spelling ("Bankası"
+        # -> "bankasi": DOMAIN:BANK); the organisation tagger finds the forms as written.
+        for table, category in (("org_domains", "DOMAIN:"), ("org_symbols", "SYMBOL:")):
+            groups.extend(
+                ([f for f in forms if not f.isascii()], category + g)
+                for g, forms in tables.get(table, {}).items()
+            )
         get = found.get
         for forms, symbol in groups:
             if " " in symbol or "\t" in symbol or "\n" in symbol:
@@ -220,7 +227,7 @@ class PersonLexicon:
 
 # Bump when the lexicon's keys or contents change for the same rigour release (the index cache
 # carries a lexicon and is keyed by this and rigour's version).
-LEXICON_FORMAT = 2
+LEXICON_FORMAT = 3
 _UNSET = object()
 _lexicon: object = _UNSET
 
