@@ -92,7 +92,7 @@ def name_keys(norm: NormName) -> list[str]:
 
 # Where a romanization-folding rule (compliance.normalize.scripts) could apply: a superset of
 # its patterns, so a token this does not match folds to itself.
-_FOLD_HINT = re.compile(r"kh|ph|tz|x|i[aeu]|(?:iy|ii|yi|ij|yj|yy)$")
+_FOLD_HINT = re.compile(r"sch|kh|ph|tz|x|i[aeu]|(?:iy|ii|yi|ij|yj|yy)$")
 # Digits typed for the letters they look like ("r0sneft", "a1fa"): 1 may stand for l or i.
 _DIGIT_LETTERS = (str.maketrans("01", "ol"), str.maketrans("01", "oi"))
 

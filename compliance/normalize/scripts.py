@@ -282,9 +282,10 @@ def skeleton(token: str) -> str:
 
 
 # Romanizations of the same Cyrillic (and other) names differ in a few systematic ways:
-# "Dmitrii"/"Dmitriy"/"Dmitry", "Khor"/"Hor", "Aleksei"/"Alexey", "Iurii"/"Yuri". Folding both
-# sides to one spelling makes them compare equal.
+# "Dmitrii"/"Dmitriy"/"Dmitry", "Khor"/"Hor", "Aleksei"/"Alexey", "Iurii"/"Yuri", German
+# "Schoigu"/"Shoigu". Folding both sides to one spelling makes them compare equal.
 _FOLD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"sch(?=[aeiouy])"), "sh"),  # German: "Schoigu"/"Shoigu"
     (re.compile(r"kh"), "h"),
     (re.compile(r"x"), "ks"),
     (re.compile(r"(?:iy|ii|yi|ij|yj|yy)$"), "y"),
