@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -69,6 +70,39 @@ def _token_sims(
 
 
 _NO_SYMBOLS: frozenset[str] = frozenset()
+
+
+def _clashes(best_q: FloatArray, arg: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
+    """Per name (column), whether two query tokens (rows) that match something match the
+    same token of it best (``arg``: which one)."""
+    found = best_q > 0
+    out = np.zeros(best_q.shape[1], dtype=np.bool_)
+    for i in range(best_q.shape[0]):
+        for k in range(i + 1, best_q.shape[0]):
+            out |= (arg[i] == arg[k]) & found[i] & found[k]
+    return out
+
+
+def _assign(
+    index: NameIndex, row: int, pairs: Iterable[tuple[float, int, int]], n_q: int
+) -> list[float]:
+    """Each token of a listed name counts for one query token at most (a word the name holds
+    twice, for two): the query tokens' similarities after pairing them greedily, best pair
+    first (ties: the earlier query token, then the lower token id). Only run for a name where
+    two query tokens match one token best ("Dave Davis" is not the listed alias "Dave" twice
+    over; "Yun Yuan" still pairs with "Yung Yuan"). ``pairs``: (similarity, query token
+    position, token id)."""
+    token_id = index.token_id
+    left: dict[int, int] = {}
+    for tok in index.names[row].norm.tokens:
+        t = token_id[tok]
+        left[t] = left.get(t, 0) + 1
+    best = [0.0] * n_q
+    for sim, i, t in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+        if best[i] == 0.0 and left.get(t, 0) > 0:
+            best[i] = sim
+            left[t] -= 1
+    return best
 
 
 def _query_symbols(query: NormName, qtokens: Sequence[str]) -> list[frozenset[str]]:
@@ -201,6 +235,12 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     grid = np.zeros((len(qtokens), *tokens.shape), dtype=np.float64)  # (Q, C, L)
     grid[:, valid] = sims[:, inverse]
     best_q = grid.max(axis=2)  # (Q, C)
+    if len(qtokens) > 1:
+        for c in np.flatnonzero(_clashes(best_q, grid.argmax(axis=2))).tolist():
+            qi, li = np.nonzero(grid[:, c, :])
+            ids = tokens[c, li].tolist()
+            sims_c = zip(grid[qi, c, li].tolist(), qi.tolist(), ids, strict=True)
+            best_q[:, c] = _assign(index, int(rows[c]), sims_c, len(qtokens))
     best_c = grid.max(axis=0)  # (C, L)
 
     safe = np.where(valid, tokens, 0)
@@ -389,6 +429,7 @@ def score_candidates(
             den_c = 0.0
             best_shared = 0.0
             unmatched: list[float] = []  # weights of the name's unmatched non-legal tokens
+            best_t = [-1] * n_q  # the name's token each query token matches best
             for t in toks:
                 pairs = get(t)
                 if pairs is None:
@@ -401,6 +442,7 @@ def score_candidates(
                 for i, sim in pairs:
                     if sim > best_q[i]:
                         best_q[i] = sim
+                        best_t[i] = t
                     if sim > b:
                         b = sim
                 wt = tw[t]
@@ -420,6 +462,15 @@ def score_candidates(
                 else:
                     for wt in unmatched:
                         den_c += wt
+            if n_q > 1:  # each token of the name counts for one query token (_assign)
+                holders = [best_t[i] for i in q_range if best_q[i] > 0.0]
+                if len(set(holders)) < len(holders):
+                    best_q = _assign(
+                        index,
+                        r,
+                        [(sim, i, t) for t in toks for i, sim in get(t, ())],
+                        n_q,
+                    )
             num_q = 0.0
             den_q = 0.0
             person_r = row_person[r]
@@ -485,6 +536,18 @@ def score_block(
         sims = table[at]  # (occurrences, query tokens)
         best_c = sims.max(axis=1)
         best_q = np.maximum.reduceat(sims, starts, axis=0)  # (names, query tokens)
+        if best_q.shape[1] > 1:
+            # which occurrence each query token matches best (the first of equals)
+            segment_of = np.repeat(np.arange(n), lens)
+            order = -np.arange(len(occ), dtype=np.int64)[:, None]
+            first = np.where(sims == best_q[segment_of], order, np.iinfo(np.int64).min)
+            arg = np.maximum.reduceat(first, starts, axis=0)
+            for k in np.flatnonzero(_clashes(best_q.T, arg.T)).tolist():
+                seg = slice(int(starts[k]), int(ends[k]))
+                oi, qi = np.nonzero(sims[seg])
+                ids = occ[seg][oi].tolist()
+                pairs = zip(sims[seg][oi, qi].tolist(), qi.tolist(), ids, strict=True)
+                best_q[k] = _assign(index, int(rows[k]), pairs, best_q.shape[1])
         c_w = index.token_weight[occ]
         matched_c = best_c > 0
         best_shared = np.maximum.reduceat(np.where(matched_c, c_w, 0.0), starts)
@@ -668,9 +731,27 @@ def explain_name(index: NameIndex, query: NormName, row: int, score: float) -> F
     parts: list[str] = []
     used: set[int] = set()
     unmatched_q: list[str] = []
-    for i, tok in enumerate(query.tokens):
-        j = int(sims[i].argmax())
-        if sims[i, j] > 0:
+    # As scored: a repeated query word once, each entry token for one query token.
+    qtokens = list(dict.fromkeys(query.tokens))
+    at = [query.tokens.index(t) for t in qtokens]
+    taken = [int(j) for j in sims[at].argmax(axis=1)]
+    if len(qtokens) > 1:
+        held = [taken[k] for k in range(len(qtokens)) if sims[at[k], taken[k]] > 0]
+        if len(set(held)) < len(held):  # pair greedily, one query token per entry word
+            free = list(range(len(cand.tokens)))
+            taken = [-1] * len(qtokens)
+            order = sorted(
+                ((float(sims[at[k], j]), k, j) for k in range(len(qtokens)) for j in free),
+                key=lambda p: (-p[0], p[1], p[2]),
+            )
+            for sim, k, j in order:
+                if sim > 0 and taken[k] < 0 and j in free:
+                    taken[k] = j
+                    free.remove(j)
+    for k, tok in enumerate(qtokens):
+        i = at[k]
+        j = taken[k]
+        if j >= 0 and sims[i, j] > 0:
             used.add(j)
             weight = index.query_token_weight(tok)
             wtxt = f", w {weight:.2f}" if weight is not None else ""

@@ -86,6 +86,8 @@ def _variants(rng: random.Random, name: str) -> Iterator[str]:
         yield " ".join(w[0] if i != len(words) - 1 else w for i, w in enumerate(words))  # initials
         yield " ".join([words[0], rng.choice(["Ahmad", "Petrovich"]), *words[1:]])  # middle name
     yield name + " " + rng.choice(["LLC", "GmbH", "Co., Ltd.", "JSC", "Limited", "S.A."])
+    # two query words that both match one listed word best ("Dave Davis" / "Dave")
+    yield words[-1] + " " + _typo(rng, words[-1])
 
 
 def queries(matcher: Matcher, seed: int = 7) -> list[tuple[str, bool]]:

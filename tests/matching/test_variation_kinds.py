@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from compliance.matching.engine import Matcher
-from compliance.model import EntityType, ListEntry, Party
+from compliance.model import Alias, EntityType, ListEntry, Party
 
 P, ORG = EntityType.PERSON, EntityType.ORGANIZATION
 
@@ -309,3 +309,14 @@ def test_a_place_after_a_company_name_is_screened_without_it(matcher: Matcher) -
     # Of unknown type, only a name with a legal form is taken for a company's.
     assert query_names(Party("q", "MADURO, Nicolas")) == ["MADURO, Nicolas"]
     assert query_names(Party("q", "Acme LLC (Dubai)")) == ["Acme LLC (Dubai)", "Acme LLC"]
+
+
+def test_one_listed_word_counts_for_one_query_word() -> None:
+    """"Dave Davis" is not the listed alias "Dave" twice over ("davis" is rigour's same name
+    as "dave", and both would otherwise pair with it)."""
+    m = Matcher.build(
+        [("uk", [ListEntry("a1", "DE VERA, Pio Abogne", P, "UK", aliases=(Alias("Dave"),))])]
+    )
+    found = m.match(Party("q", "Dave Davis", entity_type=P), threshold=0.3)
+    assert found and found[0].score < 0.8
+    assert dict(found[0].features)["name"].detail.endswith("query only: davis")
