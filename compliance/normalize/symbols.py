@@ -259,6 +259,46 @@ def rigour_release() -> str:
     return f"{version('rigour')}/lexicon-{LEXICON_FORMAT}"
 
 
+# Russian short forms of given names that rigour's nickname table lacks (it has Sasha,
+# Volodya, Kolya, Masha, Olya, Zhora, Fedya): the short form and the full name's usual
+# romanizations share a ``[NICK:RU-...]`` symbol, so "Misha Kovalchuk" meets "KOVALCHUK,
+# Mikhail". Names whose short form stands for several full names (Slava, Sasha for
+# Aleksandra) are left out.
+RUSSIAN_SHORT_FORMS: dict[str, tuple[str, ...]] = {
+    "MIKHAIL": ("misha", "mikhail", "michail", "mikhael"),
+    "DMITRY": ("dima", "dmitry", "dmitriy", "dmitri", "dmitrii", "dmitrij"),
+    "SERGEY": ("seryozha", "seriozha", "serezha", "sergey", "sergei", "sergej", "sergii"),
+    "YEVGENY": ("zhenya", "zhenia", "yevgeny", "yevgeniy", "evgeny", "evgeniy", "evgenii"),
+    "ALEKSEY": ("lyosha", "alyosha", "lesha", "aleksey", "alexey", "aleksei", "alexei"),
+    "IVAN": ("vanya", "vania", "ivan"),
+    "PYOTR": ("petya", "petia", "pyotr", "petr"),
+    "PAVEL": ("pasha", "pavel"),
+    "KONSTANTIN": ("kostya", "kostia", "konstantin"),
+    "ANATOLY": ("tolya", "tolia", "anatoly", "anatoliy", "anatolii", "anatolij"),
+    "GRIGORY": ("grisha", "grigory", "grigoriy", "grigorii", "grigorij"),
+    "YURY": ("yura", "iura", "yury", "yuri", "yuriy", "iurii", "jurij"),
+    "YELENA": ("lena", "yelena", "elena", "jelena"),
+    "NATALYA": ("natasha", "natalya", "natalia", "nataliya", "natalja"),
+    "YEKATERINA": ("katya", "katia", "yekaterina", "ekaterina"),
+    "SVETLANA": ("sveta", "svetlana"),
+    "TATYANA": ("tanya", "tania", "tatyana", "tatiana", "tatjana"),
+    "BORIS": ("borya", "boria", "boris"),
+    "VLADIMIR": ("vova", "vladimir"),
+    "ANDREY": ("andryusha", "andrey", "andrei", "andrej", "andrii"),
+    "LEONID": ("lyonya", "lenya", "leonid"),
+    "VIKTOR": ("vitya", "vitia", "viktor"),
+    "VALERY": ("valera", "valery", "valeriy", "valerii"),
+    "GENNADY": ("gena", "gennady", "gennadiy", "gennadii"),
+    "STEPAN": ("styopa", "stepa", "stepan"),
+}
+_SHORT_FORM_SYMBOLS: dict[str, frozenset[str]] = {}
+for _full, _forms in RUSSIAN_SHORT_FORMS.items():
+    for _form in _forms:
+        _SHORT_FORM_SYMBOLS[_form] = _SHORT_FORM_SYMBOLS.get(_form, frozenset()) | {
+            f"[NICK:RU-{_full}]"
+        }
+
+
 @lru_cache(maxsize=262144)
 def word_symbols(word: str) -> frozenset[str]:
     """The symbols rigour ties to ``word`` on its own (as a person's or an organisation's name
@@ -271,6 +311,7 @@ def word_symbols(word: str) -> frozenset[str]:
         found.update(_tagged(NameTypeTag.PER, word))
     else:
         found.update(lexicon.get(word if word.isascii() else _native_key(word)))
+    found.update(_SHORT_FORM_SYMBOLS.get(word, ()))
     return frozenset(found) if found else _EMPTY
 
 

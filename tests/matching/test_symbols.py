@@ -223,3 +223,11 @@ def test_a_first_vowel_pairs_only_a_persons_name() -> None:
     # Brands: "Ekon" is not "Ikon".
     m = Matcher.build([("v", [ListEntry("o1", "IKON TRADING", ORG, "SDN")])])
     assert m.match(Party("q", "Ekon Trading", entity_type=ORG)) == []
+
+
+def test_russian_short_forms_meet_their_full_names() -> None:
+    assert word_symbols("misha") & word_symbols("mikhail")
+    assert word_symbols("dima") & word_symbols("dmitriy") & word_symbols("dmitry")
+    assert not word_symbols("misha") & word_symbols("dmitry")
+    # a short form of several names is not tied to one of them
+    assert not word_symbols("slava") & word_symbols("vyacheslav")
