@@ -76,10 +76,11 @@ def _frames(blob: bytes) -> Iterator[bytes]:
     """Every zstd frame in ``blob`` that decompresses (rigour embeds its data files so)."""
     import zstandard
 
+    view = memoryview(blob)  # no copy of the rest of the file per try
     at = blob.find(_ZSTD_MAGIC)
     while at != -1:
         with contextlib.suppress(zstandard.ZstdError):
-            yield zstandard.ZstdDecompressor().decompressobj().decompress(blob[at:])
+            yield zstandard.ZstdDecompressor().decompressobj().decompress(view[at:])
         at = blob.find(_ZSTD_MAGIC, at + 1)
 
 
