@@ -260,43 +260,58 @@ def rigour_release() -> str:
     return f"{version('rigour')}/lexicon-{LEXICON_FORMAT}"
 
 
-# Russian short forms of given names that rigour's nickname table lacks (it has Sasha,
-# Volodya, Kolya, Masha, Olya, Zhora, Fedya): the short form and the full name's usual
-# romanizations share a ``[NICK:RU-...]`` symbol, so "Misha Kovalchuk" meets "KOVALCHUK,
-# Mikhail". Names whose short form stands for several full names (Slava, Sasha for
-# Aleksandra) are left out.
-RUSSIAN_SHORT_FORMS: dict[str, tuple[str, ...]] = {
-    "MIKHAIL": ("misha", "mikhail", "michail", "mikhael"),
-    "DMITRY": ("dima", "dmitry", "dmitriy", "dmitri", "dmitrii", "dmitrij"),
-    "SERGEY": ("seryozha", "seriozha", "serezha", "sergey", "sergei", "sergej", "sergii"),
-    "YEVGENY": ("zhenya", "zhenia", "yevgeny", "yevgeniy", "evgeny", "evgeniy", "evgenii"),
-    "ALEKSEY": ("lyosha", "alyosha", "lesha", "aleksey", "alexey", "aleksei", "alexei"),
+# East Slavic given names that rigour's data does not tie together: Russian short forms
+# (Misha/Mikhail), and the Ukrainian and Belarusian forms of a name (Oleksandr/Aleksandr,
+# Volodymyr/Vladimir, Mykola/Nikolay). Each row is one name: its usual romanizations share a
+# ``[NAME:SLAVIC-...]`` symbol, so "Misha Kovalchuk" meets "KOVALCHUK, Mikhail" and
+# "Aleksandr Yanukovich" meets "YANUKOVYCH, Oleksandr". Short forms of several names (Slava;
+# Sasha, also Aleksandra) are left out.
+EAST_SLAVIC_FORMS: dict[str, tuple[str, ...]] = {
+    "ALEKSANDR": ("aleksandr", "alexandr", "oleksandr", "olexandr", "aliaksandr"),
+    "MIKHAIL": ("misha", "mikhail", "michail", "mikhael", "mykhailo", "mykhaylo", "mikhas"),
+    "DMITRY": ("dima", "dmitry", "dmitriy", "dmitri", "dmitrii", "dmitrij", "dmytro"),
+    "SERGEY": (
+        "seryozha", "seriozha", "serezha", "sergey", "sergei", "sergej", "sergii", "serhiy",
+        "serhii", "serhij", "siarhei",
+    ),
+    "YEVGENY": (
+        "zhenya", "zhenia", "yevgeny", "yevgeniy", "evgeny", "evgeniy", "evgenii", "yevhen",
+        "yevhenii", "ievgen", "yauhen",
+    ),
+    "ALEKSEY": (
+        "lyosha", "alyosha", "lesha", "aleksey", "alexey", "aleksei", "alexei", "oleksiy",
+        "oleksii", "oleksij", "aliaksei",
+    ),
+    "NIKOLAY": ("nikolay", "nikolai", "mykola", "mikalai"),
+    "VLADIMIR": ("vova", "vladimir", "volodymyr", "uladzimir"),
     "IVAN": ("vanya", "vania", "ivan"),
-    "PYOTR": ("petya", "petia", "pyotr", "petr"),
-    "PAVEL": ("pasha", "pavel"),
-    "KONSTANTIN": ("kostya", "kostia", "konstantin"),
+    "PYOTR": ("petya", "petia", "pyotr", "petr", "petro", "piotr"),
+    "PAVEL": ("pasha", "pavel", "pavlo", "paval"),
+    "KONSTANTIN": ("kostya", "kostia", "konstantin", "kostiantyn", "kostyantyn", "kanstantsin"),
     "ANATOLY": ("tolya", "tolia", "anatoly", "anatoliy", "anatolii", "anatolij"),
-    "GRIGORY": ("grisha", "grigory", "grigoriy", "grigorii", "grigorij"),
-    "YURY": ("yura", "iura", "yury", "yuri", "yuriy", "iurii", "jurij"),
-    "YELENA": ("lena", "yelena", "elena", "jelena"),
-    "NATALYA": ("natasha", "natalya", "natalia", "nataliya", "natalja"),
-    "YEKATERINA": ("katya", "katia", "yekaterina", "ekaterina"),
+    "GRIGORY": ("grisha", "grigory", "grigoriy", "grigorii", "grigorij", "hryhoriy", "hryhorii"),
+    "YURY": ("yura", "iura", "yury", "yuri", "yuriy", "yurii", "iurii", "jurij", "yuryi"),
+    "VASILY": ("vasily", "vasiliy", "vasili", "vasilii", "vasyl", "vasil"),
+    "VITALY": ("vitaly", "vitaliy", "vitalii", "vitali"),
+    "ANDREY": ("andryusha", "andrey", "andrei", "andrej", "andrii", "andriy"),
+    "GENNADY": ("gena", "gennady", "gennadiy", "gennadii", "hennadiy", "hennadii"),
+    "YELENA": ("lena", "yelena", "elena", "jelena", "olena", "alena"),
+    "NATALYA": ("natasha", "natalya", "natalia", "nataliya", "natalja", "nataliia"),
+    "YEKATERINA": ("katya", "katia", "yekaterina", "ekaterina", "kateryna"),
+    "TATYANA": ("tanya", "tania", "tatyana", "tatiana", "tatjana", "tetiana", "tetyana"),
+    "LYUDMILA": ("lyudmila", "ludmila", "liudmila", "liudmyla", "lyudmyla"),
     "SVETLANA": ("sveta", "svetlana"),
-    "TATYANA": ("tanya", "tania", "tatyana", "tatiana", "tatjana"),
-    "BORIS": ("borya", "boria", "boris"),
-    "VLADIMIR": ("vova", "vladimir"),
-    "ANDREY": ("andryusha", "andrey", "andrei", "andrej", "andrii"),
+    "BORIS": ("borya", "boria", "boris", "borys"),
     "LEONID": ("lyonya", "lenya", "leonid"),
     "VIKTOR": ("vitya", "vitia", "viktor"),
     "VALERY": ("valera", "valery", "valeriy", "valerii"),
-    "GENNADY": ("gena", "gennady", "gennadiy", "gennadii"),
     "STEPAN": ("styopa", "stepa", "stepan"),
-}
-_SHORT_FORM_SYMBOLS: dict[str, frozenset[str]] = {}
-for _full, _forms in RUSSIAN_SHORT_FORMS.items():
+}  # fmt: skip
+_SLAVIC_SYMBOLS: dict[str, frozenset[str]] = {}
+for _name, _forms in EAST_SLAVIC_FORMS.items():
     for _form in _forms:
-        _SHORT_FORM_SYMBOLS[_form] = _SHORT_FORM_SYMBOLS.get(_form, frozenset()) | {
-            f"[NICK:RU-{_full}]"
+        _SLAVIC_SYMBOLS[_form] = _SLAVIC_SYMBOLS.get(_form, frozenset()) | {
+            f"[NAME:SLAVIC-{_name}]"
         }
 
 
@@ -312,7 +327,7 @@ def word_symbols(word: str) -> frozenset[str]:
         found.update(_tagged(NameTypeTag.PER, word))
     else:
         found.update(lexicon.get(word if word.isascii() else _native_key(word)))
-    found.update(_SHORT_FORM_SYMBOLS.get(word, ()))
+    found.update(_SLAVIC_SYMBOLS.get(word, ()))
     return frozenset(found) if found else _EMPTY
 
 

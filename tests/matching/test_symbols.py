@@ -225,8 +225,11 @@ def test_a_first_vowel_pairs_only_a_persons_name() -> None:
     assert m.match(Party("q", "Ekon Trading", entity_type=ORG)) == []
 
 
-def test_russian_short_forms_meet_their_full_names() -> None:
-    assert word_symbols("misha") & word_symbols("mikhail")
+def test_east_slavic_forms_meet_each_other() -> None:
+    assert word_symbols("oleksandr") & word_symbols("aleksandr")
+    assert word_symbols("volodymyr") & word_symbols("vladimir")
+    assert word_symbols("mykola") & word_symbols("nikolay") & word_symbols("mikalai")
+    assert word_symbols("misha") & word_symbols("mikhail") & word_symbols("mykhailo")
     assert word_symbols("dima") & word_symbols("dmitriy") & word_symbols("dmitry")
     assert not word_symbols("misha") & word_symbols("dmitry")
     # a short form of several names is not tied to one of them
