@@ -21,7 +21,6 @@ names; seeded), and prints:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import os
 import random
@@ -360,8 +359,8 @@ def grow_distinct(
     base = sum(len(entries) for _, entries in lists)
     grown = list(lists)
     for source, path, fmt in (("un", UN, "un"), ("uk", UK, "uk")):
-        with contextlib.suppress(Exception):  # a snapshot this machine lacks: made-up only
-            files = sorted(SHARED.glob(path))
+        files = sorted(SHARED.glob(path))
+        if files:  # (a snapshot this machine lacks: more made-up parties instead)
             grown.append((source, parse_files(files, fmt)[1].entries))
     people = [
         e.name.replace(",", " ").split()

@@ -31,7 +31,7 @@ from compliance.model import AliasKind, EntityType, ListEntry
 from compliance.normalize import NormName, normalize_name
 from compliance.normalize.legal_forms import LEGAL_TOKENS, is_legal
 from compliance.normalize.scripts import fold_romanization, skeleton
-from compliance.normalize.symbols import phonetic_key
+from compliance.normalize.symbols import phonetic_key, vowel_key
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -40,9 +40,12 @@ FloatArray = npt.NDArray[np.float64]
 # 1/_SPARSE_RATIO of the names, else by one pass over a slot per name (measured crossover).
 _SPARSE_RATIO = 40
 _NO_SYMBOLS: frozenset[str] = frozenset()
-# Query tokens whose near_tokens are remembered (customer names repeat their words).
+# Person-name symbols, and the token lengths from which they pair an organisation's tokens
+# (any first letter from the second; see NameIndex.equivalent_ids).
 _PERSON_SYMBOLS = ("[NAME:", "[NICK:")
 _ORG_NAME_SYMBOL_MIN_LEN = 4
+_ORG_NAME_SYMBOL_ANY_FIRST_LEN = 5
+# Query tokens whose near_tokens are remembered (customer names repeat their words).
 _NEAR_CACHE_SIZE = 65536
 
 
@@ -52,24 +55,6 @@ class IndexedName:
     name: str
     kind: str  # "primary" or an AliasKind value
     norm: NormName
-
-
-# A first vowel that romanizations of one name write either way: i/e (Iyad/Eyad,
-# Ibrahim/Ebrahim, Ismail/Esmail) and o/u (Omar/Umar, Osama/Usama, Othman/Uthman). Not a/e or
-# a/o: Amar and Omar, Ahmad and Ehmad are other names or rare spellings.
-_FIRST_VOWEL = {"i": "i", "e": "i", "o": "u", "u": "u"}
-_REPEATS = re.compile(r"(.)\1+")
-
-
-@lru_cache(maxsize=65536)
-def vowel_key(token: str) -> str:
-    """The key a token shares with its spellings that differ only in the first vowel's
-    letter and in doubled letters ("iyad", "eyad" -> ``v:iyad``; "usama", "osama", "ussama"
-    -> ``v:usama``); "" for a token of under 4 letters or not starting with i, e, o or u."""
-    first = _FIRST_VOWEL.get(token[:1])
-    if first is None or len(token) < 4 or not token.isalpha():
-        return ""
-    return "v:" + first + _REPEATS.sub(r"\1", token[1:])
 
 
 def name_keys(norm: NormName) -> list[str]:
@@ -608,7 +593,10 @@ class NameIndex:
                         if (
                             t != own
                             and len(cand) >= _ORG_NAME_SYMBOL_MIN_LEN
-                            and (cand[0] == token[0] or min(len(cand), len(token)) > 4)
+                            and (
+                                cand[0] == token[0]
+                                or min(len(cand), len(token)) >= _ORG_NAME_SYMBOL_ANY_FIRST_LEN
+                            )
                         ):
                             out[t] = w.symbol_similarity
                 continue

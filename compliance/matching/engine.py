@@ -11,7 +11,6 @@ import json
 import logging
 import math
 import os
-import re
 import secrets
 import stat
 import struct
@@ -115,9 +114,27 @@ def _query_forms(party: Party) -> list[tuple[str, bool, NormName]]:
 
 
 # A place or a note after a company's name: ", Moscow", " (Russia)", ", Baku, Azerbaijan".
-_TRAILING_NOTE = re.compile(r"^(?P<head>.*?\S)\s*(?:,\s*[^,()]+|\([^()]*\))\s*$")
 _NOTE_MAX_WORDS = 3
 _TAIL_MAX_TOKENS = 2
+
+
+def _trailing_note(text: str) -> tuple[str, str] | None:
+    """(the name before it, the note) when ``text`` ends with a note after a comma or in
+    brackets; string scans, no backtracking regex (a crafted name must not cost more than
+    a pass over it)."""
+    text = text.rstrip()
+    if text.endswith(")"):
+        at = text.rfind("(")
+        if at < 0 or ")" in text[at:-1]:
+            return None
+    else:
+        at = text.rfind(",")
+        if at < 0 or "(" in text[at:] or ")" in text[at:]:
+            return None
+    head, note = text[:at].rstrip(), text[at:]
+    if not head or not note.strip(",() \t"):
+        return None
+    return head, note
 
 
 def without_qualifiers(name: str) -> list[str]:
@@ -129,13 +146,13 @@ def without_qualifiers(name: str) -> list[str]:
     out: list[str] = []
     text = name
     for _ in range(_NOTE_MAX_WORDS):
-        m = _TRAILING_NOTE.match(text)
-        if m is None:
+        found = _trailing_note(text)
+        if found is None:
             break
-        note = text[m.end("head") :]
+        head, note = found
         if len(note.replace(",", " ").replace("(", " ").split()) > _NOTE_MAX_WORDS:
             break
-        text = m.group("head")
+        text = head
         out.append(text)
     tokens = normalize_name(text, False).tokens
     legal_at = [i for i, t in enumerate(tokens) if t in LEGAL_TOKENS]
@@ -401,8 +418,10 @@ class Matcher:
 # 2: invisible characters stripped, bidi visual form, review floor; 3: one-typo tokens,
 # both readings of a declared entity type, TR39 confusable skeletons; 4: name symbols,
 # sound-alike person-name parts, initials, a person's missing middle names; 5: person-name
-# symbols read from rigour's corpus as a word lexicon (forms with diacritics folded to ASCII);
-# a company's short tokens are not paired by person-name symbols
+# symbols read from rigour's corpus as a word lexicon (forms with diacritics folded to ASCII),
+# East Slavic name forms; a company's short tokens are not paired by person-name symbols;
+# first-vowel variants; a company's name without an added place or note; one listed word per
+# query word; German "sch"; katakana "・" between words
 ENGINE_VERSION = "match-5"
 
 log = logging.getLogger(__name__)
@@ -572,9 +591,12 @@ def _dump(matcher: Matcher, manifest: dict[str, Any], key: bytes) -> bytes:
     return _MAGIC + hmac.digest(key, body, "sha256") + body
 
 
-def _parse(data: bytes, manifest: str, key: bytes, weights: Weights) -> Matcher:
-    """The Matcher in a cache file. ValueError (or another Exception) when it is not exactly
-    an authentic file for ``manifest``: then it is not used."""
+def _parse(
+    data: bytes, manifest: str, key: bytes, weights: Weights
+) -> tuple[Matcher, symbols.PersonLexicon | None]:
+    """The Matcher in a cache file, and the person-name lexicon it carries (None when it has
+    none, or this process already has one). ValueError (or another Exception) when it is not
+    exactly an authentic file for ``manifest``: then it is not used."""
     start = len(_MAGIC) + _TAG_SIZE
     if len(data) < start + 8 or not data.startswith(_MAGIC):
         raise ValueError("not an index cache file")
@@ -596,13 +618,14 @@ def _parse(data: bytes, manifest: str, key: bytes, weights: Weights) -> Matcher:
             raise ValueError(f"array {name}: size and shape disagree")
         flat = np.frombuffer(body, dtype=kind, count=count, offset=base + offset)
         arrays[name] = flat.reshape(shape).copy()
+    lexicon = None
     place = header.get("lexicon")
     if place is not None and not symbols.lexicon_loaded():
         offset, nbytes = place
         if base + offset + nbytes > len(body):
             raise ValueError("lexicon out of place")
-        symbols.install_lexicon(
-            symbols.PersonLexicon.from_bytes(bytes(body[base + offset : base + offset + nbytes]))
+        lexicon = symbols.PersonLexicon.from_bytes(
+            bytes(body[base + offset : base + offset + nbytes])
         )
     index = NameIndex.from_state(
         _decode_entries(header["entries"]), weights, header["index"], arrays
@@ -616,7 +639,7 @@ def _parse(data: bytes, manifest: str, key: bytes, weights: Weights) -> Matcher:
         rows_by_entry.setdefault(entry, []).append(row)
     matcher._rows_by_entry = rows_by_entry
     matcher._entry_hashes = {}
-    return matcher
+    return matcher, lexicon
 
 
 # -- the directory and the installation's secret
@@ -739,10 +762,13 @@ class _DiskCache:
             return None
         try:
             with _no_gc():
-                return _parse(data, _canonical(self.manifest), self.key, weights)
+                matcher, lexicon = _parse(data, _canonical(self.manifest), self.key, weights)
         except Exception as exc:  # not this installation's file for these versions: rebuilt
             log.debug("index cache %s not used: %r", self.name, exc)
             return None
+        if lexicon is not None:  # built from this rigour release (the manifest says so)
+            symbols.install_lexicon(lexicon)
+        return matcher
 
     def write(self, matcher: Matcher) -> None:
         """Replace the cache file atomically (a failure leaves no file half-written)."""

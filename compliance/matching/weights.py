@@ -51,7 +51,7 @@ class Weights:
     near_max_df: int = 5
 
     # Another spelling of the same name that edit distance cannot see: two tokens sharing a
-    # name symbol (rigour's tagger, compliance.normalize.symbols) count this alike, whatever
+    # name symbol (rigour's name data, compliance.normalize.symbols) count this alike, whatever
     # their letters: "husayn"/"hussein" (OSA 0.57), "iouri"/"yuri", "bill"/"william",
     # "sasha"/"aleksandr", "محمد" (transliterated "mhmd")/"muhammad". So "Saddam Husayn" vs
     # "Saddam HUSSEIN" scores ~0.95 instead of ~0.55.
@@ -63,9 +63,9 @@ class Weights:
     # names, where one vowel makes another name: "fang"/"feng" (FNK) stay apart. The letter
     # bound keeps apart different names with one code: "roman"/"ramon" (RMN, 0.6).
     # A person's name part written with another first vowel (i/e, o/u) counts the same, from
-    # 4 letters (compliance.index.vowel_key): "Eyad Nazmi Saleh Khalil" vs "IYAD NAZMI SALIH
-    # KHALIL" ~0.93 instead of ~0.78; "Zaki Ezat" vs "Zaki Izzat". (So do "Ivan"/"Evan":
-    # the price of it.)
+    # 4 letters (compliance.normalize.symbols.vowel_key): "Eyad Nazmi Saleh Khalil" vs
+    # "IYAD NAZMI SALIH KHALIL" ~0.93 instead of ~0.78; "Zaki Ezat" vs "Zaki Izzat". (So do
+    # "Ivan"/"Evan": the price of it.)
     phonetic_similarity: float = 0.85
     phonetic_min_len: int = 5
     phonetic_min_similarity: float = 0.65

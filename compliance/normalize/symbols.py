@@ -8,7 +8,8 @@ letters do not (rigour, OpenSanctions' name engine).
   ``[SYMBOL:TRADE]`` for "Trading"/"Ticaret"); places (``[LOCATION:ru-mow]`` for
   "Moscow"/"Москва"). Legal forms (handled by :mod:`compliance.normalize.legal_forms`),
   initials and numbers are left out.
-* :func:`phonetic_key`: the token's Metaphone code ("nikolay" and "nykolai" -> ``NKL``).
+* :func:`phonetic_key`: the token's Metaphone code ("nikolay" and "nykolai" -> ``NKL``);
+  :func:`vowel_key`: the key of its spellings with another first vowel ("iyad"/"eyad").
 
 Both work on single words: a normalized name's token gets the symbols of its ASCII form and of
 the word it was transliterated from (``NormName.symbols``).
@@ -21,10 +22,10 @@ rigour's person tagger is an Aho-Corasick automaton over its whole person-name c
 than screening 40,000 records. This module only ever asks about one word at a time, so it
 reads the same data as a dictionary instead (:class:`PersonLexicon`): the corpus and tables
 rigour ships inside its compiled core, decompressed (~0.1 s) and keyed the way this project's
-tokens are written (about 1.5 s, once per process, before the batch workers fork). When that
-data cannot be found or read (a rigour build that packs it differently), the tagger itself is
-used: slower to start, same symbols. ``tests/matching/test_symbols.py`` holds the two to
-agreement on the list vocabulary.
+tokens are written (~2.5 s, once per process, before the batch workers fork; the index cache
+carries the result, ~0.6 s to read). When that data cannot be found or read (a rigour build
+that packs it differently), the tagger itself is used: slower to start, same symbols.
+``tests/matching/test_symbols.py`` holds the two to agreement on a word list in five scripts.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class PersonLexicon:
     Held compactly (a word's symbols as one string: ``"Q1164078 NICK:BILL"``, a bare id
     meaning ``NAME``) and written out as zstd-compressed ``word<TAB>symbols`` lines
     (:meth:`to_bytes`), which the index cache carries so that a process with a cached index
-    does not rebuild it (~0.5 s instead of ~2.5 s)."""
+    does not rebuild it (~0.6 s instead of ~2.5 s)."""
 
     def __init__(self, entries: dict[str, str]) -> None:
         self._entries = entries
@@ -186,16 +187,10 @@ class PersonLexicon:
             if " " in symbol or "\t" in symbol or "\n" in symbol:
                 continue  # not an id the compact form can hold
             for form in forms:
-                if form.isascii():
-                    if " " in form or "-" in form or len(form) < 2:
-                        continue  # phrases and hyphenated forms never meet one token
-                    if "'" in form or not form.islower():
-                        form = form.lower().replace("'", "")
-                    key = form
-                else:
-                    if " " in form or "-" in form:
-                        continue
-                    key = _key(form)
+                if " " in form or "-" in form or len(form) < 2:
+                    continue  # phrases and hyphenated forms never meet one token
+                # (the ASCII case of _key inline: most forms, and this loop is the cost)
+                key = form if form.isascii() and form.islower() and "'" not in form else _key(form)
                 if "\t" in key or "\n" in key:
                     continue
                 have = get(key)
@@ -228,7 +223,7 @@ class PersonLexicon:
 
 # Bump when the lexicon's keys or contents change for the same rigour release (the index cache
 # carries a lexicon and is keyed by this and rigour's version).
-LEXICON_FORMAT = 3
+LEXICON_FORMAT = 4
 _UNSET = object()
 _lexicon: object = _UNSET
 
@@ -343,3 +338,21 @@ def phonetic_key(token: str) -> str:
     if len(token) < 4 or not token.isalpha():
         return ""
     return str(metaphone(token))
+
+
+# A first vowel that romanizations of one name write either way: i/e (Iyad/Eyad,
+# Ibrahim/Ebrahim, Ismail/Esmail) and o/u (Omar/Umar, Osama/Usama, Othman/Uthman). Not a/e or
+# a/o: Amar and Omar, Ahmad and Ehmad are other names or rare spellings.
+_FIRST_VOWEL = {"i": "i", "e": "i", "o": "u", "u": "u"}
+_REPEATS = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=65536)
+def vowel_key(token: str) -> str:
+    """The key a token shares with its spellings that differ only in the first vowel's
+    letter and in doubled letters ("iyad", "eyad" -> ``v:iyad``; "usama", "osama", "ussama"
+    -> ``v:usama``); "" for a token of under 4 letters or not starting with i, e, o or u."""
+    first = _FIRST_VOWEL.get(token[:1])
+    if first is None or len(token) < 4 or not token.isalpha():
+        return ""
+    return "v:" + first + _REPEATS.sub(r"\1", token[1:])

@@ -158,9 +158,11 @@ def test_the_lexicon_finds_what_rigours_tagger_finds() -> None:
 
     lexicon = person_lexicon()
     assert lexicon is not None, "rigour's person-name data was not found: the tagger is used"
-    missing = {w: sorted(set(_tagged(NameTypeTag.PER, w)) - set(lexicon.get(w))) for w in _WORDS}
+    # (one-letter words are never looked up: word_symbols returns nothing for them)
+    looked_up = [w for w in _WORDS if len(w) >= 2]
+    missing = {w: sorted(set(_tagged(NameTypeTag.PER, w)) - set(lexicon.get(w))) for w in looked_up}
     assert {w: m for w, m in missing.items() if m} == {}
-    assert sum(bool(lexicon.get(w)) for w in _WORDS) >= len(_WORDS) - 3
+    assert sum(bool(lexicon.get(w)) for w in looked_up) >= len(looked_up) - 3
 
 
 def test_forms_with_diacritics_are_found_by_their_ascii_spelling() -> None:
@@ -209,7 +211,7 @@ def test_a_persons_name_inside_a_company_name_keeps_its_symbol() -> None:
 
 
 def test_a_first_vowel_written_another_way_is_the_same_name() -> None:
-    from compliance.index import vowel_key
+    from compliance.normalize.symbols import vowel_key
 
     assert vowel_key("iyad") == vowel_key("eyad") and vowel_key("osama") == vowel_key("usama")
     assert vowel_key("amar") == "" and vowel_key("omar") != vowel_key("amar")  # Ammar is not Omar
