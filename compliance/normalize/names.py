@@ -5,7 +5,11 @@ Steps, in order (each is a pure string transformation):
 1. Invisible format and bidi-control characters removed ("Hua\\u200bwei" -> "Huawei";
    :mod:`compliance.normalize.invisible`), then Unicode NFKC and case folding; in a word
    mixing Latin with Cyrillic/Greek look-alikes ("ZТЕ"), those become the Latin letters.
-2. Person titles and honorifics dropped ("Mr.", "Dr.", "Sheikh"...) by rigour.
+2. Person titles dropped ("Mr.", "Dr.", "President", "General"...) by rigour, and the
+   religious and lineage honorifics that open many listed names and that rigour keeps
+   ("Sheikh", "Sayyid"/"Seyed", "Maulvi", "Mullah", "Haji", "Qari": :data:`HONORIFICS`), as
+   long as two words are left ("Qari Sahab" and "Shaykh Ameen" stay whole: one word alone
+   would be a weak name, meeting every other "Ameen").
 3. "SURNAME, Given" reordered to "Given SURNAME" for persons.
 4. Transliteration to ASCII (:mod:`compliance.normalize.scripts`): Chinese to pinyin words,
    Cyrillic/Arabic/Korean/kana/Greek through rigour, Latin diacritics stripped; generic words
@@ -46,6 +50,33 @@ from compliance.normalize.scripts import (
     to_ascii,
 )
 from compliance.normalize.symbols import word_symbols
+
+# Religious and lineage honorifics written before a person's name, in their common
+# romanizations. Not words that are also given names ("Said", "Amir", "Hafiz", "Sharif").
+HONORIFICS = frozenset(
+    {
+        *("sheikh", "sheik", "shaikh", "shaykh", "cheikh", "sheykh", "shiekh"),
+        *("sayyid", "sayyed", "seyed", "seyyed", "seyyid", "sayed", "syed", "sayid"),
+        *("maulvi", "moulvi", "molvi", "mawlawi", "maulawi", "mawlavi", "moulavi", "molavi"),
+        *("molawi", "mowlawi", "mowlavi", "maulavi", "moulawi"),
+        *("maulana", "mawlana", "moulana", "mowlana"),
+        *("mullah", "mulla", "mollah", "molla", "moulla"),
+        *("haji", "hajji", "hadji", "hajj", "alhaji", "alhaj", "alhajji", "elhadj", "elhaj"),
+        *("qari", "mufti", "ustad", "ustadh", "ustaz"),
+    }
+)
+
+
+def strip_honorifics(text: str) -> str:
+    """``text`` (lower case, words separated by spaces) without the honorifics that open
+    it, as long as two words are left: "haji mullah abdul bari" -> "abdul bari"; "qari sahab"
+    stays as it is (one word left would be a weak name)."""
+    words = text.split(" ")
+    start = 0
+    while len(words) - start > 2 and words[start] in HONORIFICS:
+        start += 1
+    return " ".join(words[start:]) if start else text
+
 
 _ABBREV_DOTS = re.compile(r"\b(?:[a-z]\.){2,}")  # s.a. / k.k. / u.s.a.
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -139,8 +170,7 @@ def _normalize(name: str, person: bool) -> tuple[str, bool, list[tuple[str, str]
     if person:
         text = str(remove_person_prefixes(text))
     text = _NON_ALNUM.sub(" ", text).strip()
-    if not person:
-        text = rewrite(rewrite_pinyin(text))
+    text = strip_honorifics(text) if person else rewrite(rewrite_pinyin(text))
     pairs: list[tuple[str, str]] = []
     for raw in text.split():
         pairs.extend((raw, t) for t in (_person_token(raw) if person else _org_token(raw)))
@@ -148,8 +178,15 @@ def _normalize(name: str, person: bool) -> tuple[str, bool, list[tuple[str, str]
 
 
 # Per-word steps, cached: the words of customer and list names repeat a lot.
+# An English ordinal written with digits: "140th" is the number 140 ("140TH REPAIR PLANT JSC"
+# / "JOINT STOCK COMPANY 140 REPAIR PLANT"; "101st Light Infantry Division").
+_ORDINAL = re.compile(r"([0-9]+)(?:st|nd|rd|th)")
+
+
 @lru_cache(maxsize=131072)
 def _org_token(raw: str) -> tuple[str, ...]:
+    if (ordinal := _ORDINAL.fullmatch(raw)) is not None:
+        return (ordinal.group(1),)
     return tuple([t if is_legal(t) else fold_romanization(t) for t in split_run_together(raw)])
 
 

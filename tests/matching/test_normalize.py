@@ -30,6 +30,17 @@ CASES: list[tuple[str, bool, tuple[str, ...]]] = [
     # persons: name order and titles
     ("MADURO MOROS, Nicolas", True, ("nicolas", "maduro", "moros")),
     ("Dr. Ayman al-Zawahiri", True, ("ayman", "al", "zawahiri")),
+    # religious and lineage honorifics rigour keeps, while a word is left
+    ("MAHMOOD, Maulvi Fariduddin", True, ("fariduddin", "mahmood")),
+    ("Haji Mullah Abdul Bari", True, ("abdul", "bari")),
+    ("Seyed Ali Hosseini", True, ("ali", "hosseini")),
+    ("Sheikh", True, ("sheih",)),  # nothing else: kept
+    ("Shaykh Ameen", True, ("shayh", "ameen")),  # one word would be left: kept
+    ("Sheikh Trading LLC", False, ("sheih", "trading", "llc")),  # not in a company name
+    ("Ali Sheikh", True, ("ali", "sheih")),  # a family name, not a title
+    # an ordinal written with digits is its number
+    ("140TH REPAIR PLANT JSC", False, ("140", "repair", "plant", "jsc")),
+    ("101st Light Infantry Division", False, ("101", "light", "infantry", "division")),
 ]  # fmt: skip
 
 
