@@ -422,7 +422,7 @@ class Matcher:
 # East Slavic name forms; a company's short tokens are not paired by person-name symbols;
 # first-vowel variants; a company's name without an added place or note; one listed word per
 # query word; German "sch"; katakana "・" between words
-ENGINE_VERSION = "match-5"
+ENGINE_VERSION = "match-6"
 
 log = logging.getLogger(__name__)
 

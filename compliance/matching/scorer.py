@@ -259,7 +259,14 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     middle = _middle_tokens(query)
     q_mid = np.array([t in middle for t in qtokens], dtype=np.bool_)[:, None]
     covered = (valid & ~matched_c & ~c_legal).sum(axis=1) == 0
-    person_c = (index.name_person[rows] & covered)[None, :]
+    person_rows = index.name_person[rows]
+    person_c = (person_rows & covered)[None, :]
+    # The query's extra words that cost little (Weights.person_extra_part_min_weight).
+    whole = _whole(valid & ~c_legal, best_c, (best_q > 0).sum(axis=0), w)
+    extra = (whole & person_rows & (best_shared >= w.person_extra_part_min_weight))[None, :] | (
+        (whole & ~person_rows & (best_shared >= w.org_extra_word_min_weight))[None, :]
+        & (q_w[:, None] <= best_shared[None, :])
+    )
     q_den = np.where(
         best_q > 0,
         q_w[:, None],
@@ -267,7 +274,7 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
             q_legal[:, None],
             q_w[:, None] * _UNMATCHED_LEGAL,
             np.where(
-                person_c & q_mid,
+                (person_c & q_mid) | extra,
                 q_w[:, None] * w.unmatched_entry_token_factor,
                 q_w[:, None],
             ),
@@ -299,6 +306,20 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
         joined = np.where(joined >= w.joined_min_similarity, joined * w.joined_factor, 0.0)
         scores[differ] = np.maximum(scores[differ], joined)
     return scores
+
+
+def _whole(
+    core: npt.NDArray[np.bool_], best_c: FloatArray, q_hits: IntArray, w: Weights
+) -> npt.NDArray[np.bool_]:
+    """Per name (row of ``core``/``best_c``: its core tokens, their best similarity):
+    whether the query holds it whole, so that the query's extra words may cost little
+    (Weights.person_extra_part_min_weight): two core tokens at least, each matched better
+    than by an initial, and as many query tokens matching (``q_hits``) as the name has
+    ("Milad Mohammadi" does not hold "Mohammad Mohammadi": one query word matches both)."""
+    n_core = core.sum(axis=1)
+    strong = (core & (best_c > w.initial_similarity)).sum(axis=1)
+    whole: npt.NDArray[np.bool_] = (strong == n_core) & (n_core >= 2) & (q_hits >= n_core)
+    return whole
 
 
 def _core_ids(index: NameIndex, query: NormName) -> frozenset[int]:
@@ -342,6 +363,10 @@ class _QueryTerms:
     # (Not an organisation's: the word a customer adds may be the name, "Gazprom Neft"
     # against "OOO Neft".)
     q_den_person: list[float]
+    # ... when the query's word is one of the extra words that cost little (the entry is a
+    # person's name it covers, or the word is no rarer than an organisation's best shared
+    # word: Weights.person_extra_part_min_weight)
+    q_den_extra: list[float]
 
 
 def _query_terms(index: NameIndex, query: NormName, present: set[int]) -> _QueryTerms:
@@ -368,7 +393,12 @@ def _query_terms(index: NameIndex, query: NormName, present: set[int]) -> _Query
         q * factor if t in middle else d
         for t, q, d in zip(qtokens, q_w, q_den_unmatched, strict=True)
     ]
-    return _QueryTerms(qtokens, matched, q_w, q_den_unmatched, distinctive, q_den_person)
+    q_den_extra = [
+        q * _UNMATCHED_LEGAL if legal else q * factor for q, legal in zip(q_w, q_legal, strict=True)
+    ]
+    return _QueryTerms(
+        qtokens, matched, q_w, q_den_unmatched, distinctive, q_den_person, q_den_extra
+    )
 
 
 def _middle_tokens(query: NormName) -> frozenset[str]:
@@ -398,6 +428,10 @@ def score_candidates(
     q_den_unmatched = terms.q_den_unmatched
     distinctive = terms.distinctive
     q_den_person = terms.q_den_person
+    q_den_extra = terms.q_den_extra
+    person_min = w.person_extra_part_min_weight
+    org_min = w.org_extra_word_min_weight
+    initial = w.initial_similarity
     n_q = len(terms.qtokens)
     tw = index.token_weight_list
 
@@ -428,6 +462,8 @@ def score_candidates(
             num_c = 0.0
             den_c = 0.0
             best_shared = 0.0
+            n_strong = 0  # the name's non-legal tokens matched better than by an initial
+            weak = False  # a non-legal token of the name matched by an initial or worse
             unmatched: list[float] = []  # weights of the name's unmatched non-legal tokens
             best_t = [-1] * n_q  # the name's token each query token matches best
             for t in toks:
@@ -450,6 +486,11 @@ def score_candidates(
                 den_c += wt
                 if wt > best_shared:
                     best_shared = wt
+                if not t_legal[t]:
+                    if b > initial:
+                        n_strong += 1
+                    else:
+                        weak = True
             if unmatched:
                 # An unmatched token of the name is discounted if it is a person's name
                 # part, or no more distinctive than the best token the names share.
@@ -474,11 +515,22 @@ def score_candidates(
             num_q = 0.0
             den_q = 0.0
             person_r = row_person[r]
+            # the query's extra words that cost little (Weights.person_extra_part_min_weight)
+            whole = (
+                not unmatched
+                and not weak
+                and n_strong >= 2
+                and sum([1 for b in best_q if b > 0.0]) >= n_strong
+            )
+            extra_all = whole and person_r and best_shared >= person_min
+            extra_org = whole and not person_r and best_shared >= org_min
             for i in q_range:
                 bq = best_q[i]
                 if bq > 0.0:
                     num_q += q_w[i] * bq
                     den_q += q_w[i]
+                elif extra_all or (extra_org and q_w[i] <= best_shared):
+                    den_q += q_den_extra[i]
                 elif person_r and not unmatched:
                     den_q += q_den_person[i]
                 else:
@@ -567,11 +619,27 @@ def score_block(
         q_w = np.array(terms.q_w, dtype=np.float64)
         num = best_q @ q_w + np.add.reduceat(c_w * best_c, starts)
         # (a person's names: when every core token of the entry's is matched)
-        covered = np.add.reduceat((~matched_c & ~index.token_legal[occ]).astype(np.int32), starts)
+        core_occ = ~index.token_legal[occ]
+        covered = np.add.reduceat((~matched_c & core_occ).astype(np.int32), starts) == 0
+        person_rows = index.name_person[rows]
+        # the query's extra words that cost little (Weights.person_extra_part_min_weight)
+        n_core = np.add.reduceat(core_occ.astype(np.int32), starts)
+        strong = np.add.reduceat(
+            (core_occ & (best_c > w.initial_similarity)).astype(np.int32), starts
+        )
+        whole = (strong == n_core) & (n_core >= 2) & ((best_q > 0).sum(axis=1) >= n_core)
+        extra = (whole & person_rows & (best_shared >= w.person_extra_part_min_weight))[:, None] | (
+            (whole & ~person_rows & (best_shared >= w.org_extra_word_min_weight))[:, None]
+            & (q_w[None, :] <= best_shared[:, None])
+        )
         unmatched = np.where(
-            index.name_person[rows][:, None] & (covered == 0)[:, None],
-            np.array(terms.q_den_person)[None, :],
-            np.array(terms.q_den_unmatched)[None, :],
+            extra,
+            np.array(terms.q_den_extra)[None, :],
+            np.where(
+                (person_rows & covered)[:, None],
+                np.array(terms.q_den_person)[None, :],
+                np.array(terms.q_den_unmatched)[None, :],
+            ),
         )
         den = np.where(best_q > 0, q_w, unmatched).sum(axis=1)
         den += np.add.reduceat(c_den, starts)

@@ -29,6 +29,22 @@ class Weights:
     # made of common words gets no discount: "Beijing Technology Co." vs "Beijing Institute
     # of Technology" stays at ~0.67 instead of ~0.80.
     min_distinctive_weight: float = 0.5
+    # The query's own words the entry lacks count fully, with two exceptions, both at
+    # ``unmatched_entry_token_factor``:
+    # * a person's name whose every part the query has, two or more of them, one at least this
+    #   distinctive: the query's extra parts (another family name, a patronymic, a clan name)
+    #   cost little. "Thomas Lubanga Dyilo" vs "LUBANGA, Thomas" ~0.88 instead of ~0.78;
+    #   "Oumar Younous Abdoulay" vs "Oumar Younous" ~0.87. A listing of common parts only
+    #   ("Ali Hassan": no part this rare) keeps the full cost: "Ali Hassan Raza" stays low.
+    person_extra_part_min_weight: float = 0.6
+    # * an organisation's word no more distinctive than the best word the names share, when
+    #   two or more words are shared and the best of them weighs at least this, the mirror of
+    #   the entry-side rule: "Valfajr Shipping Lines" vs "VALFAJR SHIPPING CO." ~0.87 instead
+    #   of ~0.78 ("lines" is commoner than "valfajr"). "Gazprom Neft" vs "OOO Neft" keeps the
+    #   full cost: "gazprom" is rarer than "neft", so it may be the name; so does "Schneider
+    #   National" vs "SCHNEIDER GMBH": one shared word, and "national" may be the rest of
+    #   another company's name.
+    org_extra_word_min_weight: float = 0.5
     # Tokens this short must be equal: "zte"/"zta" would otherwise be one edit apart.
     exact_token_max_len: int = 3
     # A token one common typo away from another (adjacent letters swapped, a digit for its

@@ -86,6 +86,9 @@ def _variants(rng: random.Random, name: str) -> Iterator[str]:
         yield " ".join(w[0] if i != len(words) - 1 else w for i, w in enumerate(words))  # initials
         yield " ".join([words[0], rng.choice(["Ahmad", "Petrovich"]), *words[1:]])  # middle name
     yield name + " " + rng.choice(["LLC", "GmbH", "Co., Ltd.", "JSC", "Limited", "S.A."])
+    # an extra word the entry lacks (the query's extra words that cost little, or not)
+    yield name + " " + rng.choice(["Group", "Lines", "Abdoulay", "International", "Sugon"])
+    yield rng.choice(["Sheikh", "Haji Mullah", "Seyed"]) + " " + name
     # two query words that both match one listed word best ("Dave Davis" / "Dave")
     yield words[-1] + " " + _typo(rng, words[-1])
 
