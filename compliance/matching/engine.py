@@ -48,6 +48,8 @@ from compliance.model import (
 from compliance.normalize import NormName, normalize_name, symbols, visual_form
 from compliance.normalize.confusables import latin_skeleton
 from compliance.normalize.legal_forms import LEGAL_TOKENS
+from compliance.normalize.scripts import skeleton
+from compliance.normalize.symbols import phonetic_key
 
 
 # Largest total bonus the adjustments can add: a name score this far below the threshold
@@ -273,9 +275,12 @@ class Matcher:
         for qname, reading, norm in _query_forms(party):
             # The other reading is scored against entries of the other type only.
             only = None if reading == declared else reading
+            one_word = len(norm.core) == 1
             for row, score in self._scored(norm, name_floor, brute_force, only, craft):
                 if weak[row]:
                     score += w.weak_alias
+                if one_word and self._other_word(row, norm):
+                    score += w.one_word_inexact
                 if score < floor:
                     continue
                 eidx = int(name_entry[row])
@@ -322,6 +327,15 @@ class Matcher:
                     (
                         "weak_alias",
                         FeatureResult(w.weak_alias, "matched a weak (low-quality) alias"),
+                    )
+                )
+            if len(norm.core) == 1 and self._other_word(found.row, norm):
+                adjustments.append(
+                    (
+                        "one_word",
+                        FeatureResult(
+                            w.one_word_inexact, "one word against one listed word, not the same"
+                        ),
                     )
                 )
             matches.append(
@@ -376,6 +390,21 @@ class Matcher:
             return score_block(self.index, norm, rows, floor)
         keep = np.flatnonzero(scores >= floor)
         return list(zip(rows[keep].tolist(), scores[keep].tolist(), strict=True))
+
+    def _other_word(self, row: int, norm: NormName) -> bool:
+        """Whether the indexed name ``row`` is one word (legal forms aside) other than the one
+        word of ``norm`` that sounds different by both sound keys, Metaphone and the consonant
+        skeleton (Weights.one_word_inexact): "Alcon"/"ALCO" (ALKN/ALK, kn/lk) are two words;
+        "Cytrox"/"SYTROX" (STRKS) and "Tiger"/"TIGAR" (tkr) are one."""
+        index = self.index
+        if index.row_core_count[row] != 1:
+            return False
+        word, mine = index.row_joined[row], norm.joined
+        return (
+            word != mine
+            and phonetic_key(word) != phonetic_key(mine)
+            and skeleton(word) != skeleton(mine)
+        )
 
     def _only(self, rows: IntArray, person: bool | None, craft: bool) -> IntArray:
         if person is not None:

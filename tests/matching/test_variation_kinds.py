@@ -92,6 +92,9 @@ ENTRIES = [
     ListEntry("o22", "SCHNEIDER GMBH", ORG, "EL"),
     ListEntry("o23", "140TH REPAIR PLANT JSC", ORG, "SDN"),
     ListEntry("p46", "MOHAMMADI, Mohammad", P, "UK"),
+    ListEntry("o24", "ALCO", ORG, "SDN"),
+    ListEntry("o25", "SYTROX", ORG, "SDN"),
+    ListEntry("o26", "TIGAR", ORG, "SDN"),
 ]  # fmt: skip
 
 BEIJING = ("o09", "o10", "o11")
@@ -271,6 +274,9 @@ COMPANIES = [
     ("Valfajr Shipping Lines", ORG, "o17"),  # Lines: commoner than Valfajr
     # an ordinal written with digits
     ("Joint Stock Company 140 Repair Plant", ORG, "o23"),  # 140TH / 140
+    # one word against one listed word, a letter apart but sounding the same
+    ("Cytrox AD", ORG, "o25"),  # Metaphone STRKS both
+    ("Tiger", ORG, "o26"),  # consonant skeleton tkr both
 ]
 
 
@@ -308,6 +314,8 @@ PRECISION = [
     # one listed word, the name, and a common word the listing lacks: the word may be the
     # rest of another company's name
     ("Schneider National", ORG, ("o22",)),  # vs SCHNEIDER GMBH
+    # one word against one listed word, a letter apart and sounding different
+    ("Alcon", ORG, ("o24",)),  # vs ALCO: Weights.one_word_inexact
 ]
 
 
@@ -407,3 +415,10 @@ def test_the_query_s_extra_words_cost_fully_otherwise(
 ) -> None:
     found = _keys(Matcher.build([("kinds", [*ENTRIES, *FILLER])]), query, etype)
     assert key not in {k for k, _ in found}, found
+
+
+def test_one_word_against_another_listed_word_is_explained(matcher: Matcher) -> None:
+    """Below the default threshold, the lower score says why (Weights.one_word_inexact)."""
+    (found,) = matcher.match(Party("q", "Alcon", entity_type=ORG), threshold=0.7)
+    assert found.entry_key == "o24" and 0.7 <= found.score < 0.8
+    assert dict(found.features)["one_word"].score == -0.05
