@@ -17,6 +17,10 @@ For a query name Q and a candidate name C (both normalized the same way):
   query lacks count ``unmatched_entry_token_factor`` when they are a person's name parts or
   no more distinctive than the best shared token (lists give full names, customers fewer),
   and fully otherwise (so "Beijing Technology" does not meet "Beijing Skyverse Technology");
+  a person's missing parts count ``person_part_factor`` when the query meets the entry's first
+  part and another distinctive one; the query's own unmatched tokens count fully, except a
+  person's middle names and the extra words of a query that holds the listed name whole
+  (``person_extra_part_min_weight``, ``org_extra_word_min_weight``);
 * score = (sum over Q of weight x best similarity in C + the same from C's side) /
   (total weight of Q + total weight of C): a soft, weighted Dice coefficient. Unmatched rare
   tokens on either side pull it down, so "George Bush" stays far from "George Habbash";
@@ -274,20 +278,30 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
             q_legal[:, None],
             q_w[:, None] * _UNMATCHED_LEGAL,
             np.where(
-                (person_c & q_mid) | extra,
-                q_w[:, None] * w.unmatched_entry_token_factor,
-                q_w[:, None],
+                (person_c & q_mid) | (extra & person_rows[None, :]),
+                q_w[:, None] * w.person_part_factor,
+                np.where(extra, q_w[:, None] * w.unmatched_entry_token_factor, q_w[:, None]),
             ),
         ),
     )
-    discount = index.name_person[rows][:, None] | (distinctive & (c_w <= best_shared[:, None]))
+    discount = distinctive & (c_w <= best_shared[:, None])
+    strong_c = valid & ~c_legal & (best_c > w.initial_similarity)
+    held = (
+        (strong_c.sum(axis=1) >= 2)
+        & (best_shared >= w.person_extra_part_min_weight)
+        & strong_c[:, 0]
+    )
     c_den = np.where(
         matched_c,
         c_w,
         np.where(
             c_legal,
             c_w * _UNMATCHED_LEGAL,
-            np.where(discount, c_w * w.unmatched_entry_token_factor, c_w),
+            np.where(
+                index.name_person[rows][:, None],
+                c_w * np.where(held, w.person_part_factor, w.unmatched_entry_token_factor)[:, None],
+                np.where(discount, c_w * w.unmatched_entry_token_factor, c_w),
+            ),
         ),
     )
     num = (q_w[:, None] * best_q).sum(axis=0) + (c_w * best_c).sum(axis=1)
@@ -367,6 +381,7 @@ class _QueryTerms:
     # person's name it covers, or the word is no rarer than an organisation's best shared
     # word: Weights.person_extra_part_min_weight)
     q_den_extra: list[float]
+    q_den_extra_person: list[float]  # (the same, for a person's name)
 
 
 def _query_terms(index: NameIndex, query: NormName, present: set[int]) -> _QueryTerms:
@@ -388,16 +403,28 @@ def _query_terms(index: NameIndex, query: NormName, present: set[int]) -> _Query
         q * _UNMATCHED_LEGAL if legal else q for q, legal in zip(q_w, q_legal, strict=True)
     ]
     factor = index.weights.unmatched_entry_token_factor
+    pfactor = index.weights.person_part_factor
     middle = _middle_tokens(query)
     q_den_person = [
-        q * factor if t in middle else d
+        q * pfactor if t in middle else d
         for t, q, d in zip(qtokens, q_w, q_den_unmatched, strict=True)
     ]
     q_den_extra = [
         q * _UNMATCHED_LEGAL if legal else q * factor for q, legal in zip(q_w, q_legal, strict=True)
     ]
+    q_den_extra_person = [
+        q * _UNMATCHED_LEGAL if legal else q * pfactor
+        for q, legal in zip(q_w, q_legal, strict=True)
+    ]
     return _QueryTerms(
-        qtokens, matched, q_w, q_den_unmatched, distinctive, q_den_person, q_den_extra
+        qtokens,
+        matched,
+        q_w,
+        q_den_unmatched,
+        distinctive,
+        q_den_person,
+        q_den_extra,
+        q_den_extra_person,
     )
 
 
@@ -429,6 +456,8 @@ def score_candidates(
     distinctive = terms.distinctive
     q_den_person = terms.q_den_person
     q_den_extra = terms.q_den_extra
+    q_den_extra_person = terms.q_den_extra_person
+    pfactor = w.person_part_factor
     person_min = w.person_extra_part_min_weight
     org_min = w.org_extra_word_min_weight
     initial = w.initial_similarity
@@ -466,6 +495,7 @@ def score_candidates(
             weak = False  # a non-legal token of the name matched by an initial or worse
             unmatched: list[float] = []  # weights of the name's unmatched non-legal tokens
             best_t = [-1] * n_q  # the name's token each query token matches best
+            first_strong = False  # the name's first token matched better than by an initial
             for t in toks:
                 pairs = get(t)
                 if pairs is None:
@@ -489,14 +519,21 @@ def score_candidates(
                 if not t_legal[t]:
                     if b > initial:
                         n_strong += 1
+                        if t == toks[0]:
+                            first_strong = True
                     else:
                         weak = True
             if unmatched:
                 # An unmatched token of the name is discounted if it is a person's name
                 # part, or no more distinctive than the best token the names share.
                 if row_person[r]:
+                    f = (
+                        pfactor
+                        if n_strong >= 2 and best_shared >= person_min and first_strong
+                        else factor
+                    )
                     for wt in unmatched:
-                        den_c += wt * factor
+                        den_c += wt * f
                 elif distinctive:
                     for wt in unmatched:
                         den_c += wt * factor if wt <= best_shared else wt
@@ -529,7 +566,9 @@ def score_candidates(
                 if bq > 0.0:
                     num_q += q_w[i] * bq
                     den_q += q_w[i]
-                elif extra_all or (extra_org and q_w[i] <= best_shared):
+                elif extra_all:
+                    den_q += q_den_extra_person[i]
+                elif extra_org and q_w[i] <= best_shared:
                     den_q += q_den_extra[i]
                 elif person_r and not unmatched:
                     den_q += q_den_person[i]
@@ -604,8 +643,12 @@ def score_block(
         matched_c = best_c > 0
         best_shared = np.maximum.reduceat(np.where(matched_c, c_w, 0.0), starts)
         segment = np.repeat(np.arange(n), lens)
-        discount = index.name_person[rows][segment] | (
-            terms.distinctive & (c_w <= best_shared[segment])
+        discount = terms.distinctive & (c_w <= best_shared[segment])
+        strong_c = ~index.token_legal[occ] & (best_c > w.initial_similarity)
+        held = (
+            (np.add.reduceat(strong_c.astype(np.int32), starts) >= 2)
+            & (best_shared >= w.person_extra_part_min_weight)
+            & strong_c[starts]
         )
         c_den = np.where(
             matched_c,
@@ -613,7 +656,12 @@ def score_block(
             np.where(
                 index.token_legal[occ],
                 c_w * _UNMATCHED_LEGAL,
-                np.where(discount, c_w * w.unmatched_entry_token_factor, c_w),
+                np.where(
+                    index.name_person[rows][segment],
+                    c_w
+                    * np.where(held, w.person_part_factor, w.unmatched_entry_token_factor)[segment],
+                    np.where(discount, c_w * w.unmatched_entry_token_factor, c_w),
+                ),
             ),
         )
         q_w = np.array(terms.q_w, dtype=np.float64)
@@ -633,12 +681,16 @@ def score_block(
             & (q_w[None, :] <= best_shared[:, None])
         )
         unmatched = np.where(
-            extra,
-            np.array(terms.q_den_extra)[None, :],
+            extra & person_rows[:, None],
+            np.array(terms.q_den_extra_person)[None, :],
             np.where(
-                (person_rows & covered)[:, None],
-                np.array(terms.q_den_person)[None, :],
-                np.array(terms.q_den_unmatched)[None, :],
+                extra,
+                np.array(terms.q_den_extra)[None, :],
+                np.where(
+                    (person_rows & covered)[:, None],
+                    np.array(terms.q_den_person)[None, :],
+                    np.array(terms.q_den_unmatched)[None, :],
+                ),
             ),
         )
         den = np.where(best_q > 0, q_w, unmatched).sum(axis=1)

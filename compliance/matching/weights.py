@@ -25,6 +25,15 @@ class Weights:
     # unmatched tokens count fully): lists give full names, customers often fewer parts.
     # "Nicolas Maduro" vs "MADURO MOROS, Nicolas": "moros" is missing -> ~0.86, not ~0.77.
     unmatched_entry_token_factor: float = 0.5
+    # A person's name parts cost this much instead when missing on one side: the query's
+    # middle names and the parts it adds to a listed name it holds whole (below), and the
+    # entry's parts the query lacks when the query meets the entry's first part and one more,
+    # one of them at least ``person_extra_part_min_weight``, each better than by an initial.
+    # "AWAD, Kamal" vs "AWAD, Kamal Abdelrahman Aref" ~0.81 instead of ~0.78; "HANIYEH,
+    # Ismail Abdel Salam Ahmed" vs "HANIYEH, Ismail" ~0.82 instead of ~0.78. Not when the
+    # entry's first part is missing: "Carlos Sanchez" vs "MONTOYA SANCHEZ, Juan Carlos" stays
+    # at ~0.78 (two common parts of a four-part name, neither its first).
+    person_part_factor: float = 0.4
     # ...but only for a query with at least one distinctive token (weight >= this). A query
     # made of common words gets no discount: "Beijing Technology Co." vs "Beijing Institute
     # of Technology" stays at ~0.67 instead of ~0.80.

@@ -92,6 +92,7 @@ ENTRIES = [
     ListEntry("o22", "SCHNEIDER GMBH", ORG, "EL"),
     ListEntry("o23", "140TH REPAIR PLANT JSC", ORG, "SDN"),
     ListEntry("p46", "MOHAMMADI, Mohammad", P, "UK"),
+    ListEntry("p48", "MBEKI, Laurent Kabila Zuma Ali", P, "SDN"),
     ListEntry("o24", "ALCO", ORG, "SDN"),
     ListEntry("o25", "SYTROX", ORG, "SDN"),
     ListEntry("o26", "TIGAR", ORG, "SDN"),
@@ -422,3 +423,17 @@ def test_one_word_against_another_listed_word_is_explained(matcher: Matcher) -> 
     (found,) = matcher.match(Party("q", "Alcon", entity_type=ORG), threshold=0.7)
     assert found.entry_key == "o24" and 0.7 <= found.score < 0.8
     assert dict(found.features)["one_word"].score == -0.05
+
+
+def test_a_listed_person_s_missing_parts_cost_less_when_the_first_part_is_met() -> None:
+    """Weights.person_part_factor: "Laurent Mbeki" meets the first part and the family name
+    of "MBEKI, Laurent Kabila Zuma Ali" and reaches review (not at the general factor, the
+    control); "Kabila Zuma" meets two of its parts, not the first, and does not."""
+    lists = [("kinds", [*ENTRIES, *FILLER])]
+    on, off = (
+        Matcher.build(lists),
+        Matcher.build(lists, replace(DEFAULT_WEIGHTS, person_part_factor=0.5)),
+    )
+    assert "p48" in {k for k, _ in _keys(on, "Laurent Mbeki", P)}
+    assert "p48" not in {k for k, _ in _keys(off, "Laurent Mbeki", P)}
+    assert "p48" not in {k for k, _ in _keys(on, "Kabila Zuma", P)}
