@@ -113,6 +113,24 @@ def _skeleton_key(token: str) -> str:
     return "s:" + sk if len(sk) >= 2 else ""
 
 
+def _middle_keys(norm: NormName) -> set[str]:
+    """The blocking keys of a person's name that come from its middle core tokens alone: their
+    word and skeleton keys, and the trigrams of the written-together name inside them."""
+    core = norm.core
+    keys: set[str] = set()
+    at = len(core[0])
+    padded = f"^{''.join(core)}$"
+    for t in core[1:-1]:
+        keys.add("w:" + t)
+        if sk := _skeleton_key(t):
+            keys.add(sk)
+        start = at + 1  # (the padding's "^")
+        keys.update(padded[i : i + 3] for i in range(start, start + len(t) - 2))
+        at += len(t)
+    ends = (core[0], core[-1])
+    return keys - set(name_keys(NormName(ends, ends, (), norm.abjad)))
+
+
 class NameColumns(Sequence[IndexedName]):
     """The indexed names of a cached (or unpickled) index, kept as columns: an
     :class:`IndexedName` is built when a row is read (a match's name, an explanation), not
@@ -695,6 +713,12 @@ class NameIndex:
             unseen = 0
         total = sum(key_weights) + stand_in
         possible = total + unseen * (total / len(key_weights))
+        if norm.person and len(norm.core) >= 3:
+            # A person's middle names and patronymic are often missing from the listing
+            # ("Mohammad Hossein Baqeri" / "BAGHERI, Mohammad"): their own keys do not count
+            # toward the share a name must hold.
+            optional = sum(f[2] for k in _middle_keys(norm) if (f := get(k)) and f[1] <= max_df)
+            possible = max(possible - optional, possible / 2)
         w = self.weights
         floor = max(w.min_key_coverage_floor * possible, 1e-9)
         names: npt.NDArray[np.integer[Any]]

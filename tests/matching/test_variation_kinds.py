@@ -437,3 +437,18 @@ def test_a_listed_person_s_missing_parts_cost_less_when_the_first_part_is_met() 
     assert "p48" in {k for k, _ in _keys(on, "Laurent Mbeki", P)}
     assert "p48" not in {k for k, _ in _keys(off, "Laurent Mbeki", P)}
     assert "p48" not in {k for k, _ in _keys(on, "Kabila Zuma", P)}
+
+
+def test_a_middle_name_the_listing_lacks_does_not_block_it_out() -> None:
+    """Blocking keeps "BAGHERI, Mohammad" among the candidates of "Mohammad Hossein Baqeri"
+    although 20 listed names share "Mohammad Hossein": the query's middle parts do not count
+    toward the share of its keys a name must hold (NameIndex.candidates). ("Baqeri" is in
+    more than five names, so its sound-alike spellings are not looked up on their own.)"""
+    decoys = [ListEntry(f"d{i:03d}", f"SALEHI{i}, Mohammad Hossein", P, "X") for i in range(20)]
+    decoys += [
+        ListEntry(f"b{i}", f"BAQERI, {given}", P, "X")
+        for i, given in enumerate(("Reza", "Ali", "Hamid", "Saeed", "Karim", "Omid", "Majid"))
+    ]
+    m = Matcher.build([("x", [*decoys, ListEntry("t1", "BAGHERI, Mohammad", P, "SDN")])])
+    found = _keys(m, "Mohammad Hossein Baqeri", P)
+    assert "t1" in {k for k, _ in found}, found
