@@ -268,19 +268,14 @@ class Matcher:
         # A weak alias's name score is adjusted after scoring: score down to where the
         # adjustment could still lift it to the floor.
         name_floor = floor - max(0.0, w.weak_alias)
-        weak = self.index.name_weak
         name_entry = self.index.name_entry
         declared = readings(party)[0]
         craft = party.entity_type not in NOT_CRAFT
         for qname, reading, norm in _query_forms(party):
             # The other reading is scored against entries of the other type only.
             only = None if reading == declared else reading
-            one_word = len(norm.core) == 1
             for row, score in self._scored(norm, name_floor, brute_force, only, craft):
-                if weak[row]:
-                    score += w.weak_alias
-                if one_word and self._other_word(row, norm):
-                    score += w.one_word_inexact
+                score += self._penalty(row, norm)
                 if score < floor:
                     continue
                 eidx = int(name_entry[row])
@@ -322,22 +317,7 @@ class Matcher:
             rec = self.index.names[found.row]
             norm = normalize_name(found.query_name, found.person)
             name_feature = explain_name(self.index, norm, found.row, found.name_score)
-            if rec.kind == "weak":
-                adjustments.append(
-                    (
-                        "weak_alias",
-                        FeatureResult(w.weak_alias, "matched a weak (low-quality) alias"),
-                    )
-                )
-            if len(norm.core) == 1 and self._other_word(found.row, norm):
-                adjustments.append(
-                    (
-                        "one_word",
-                        FeatureResult(
-                            w.one_word_inexact, "one word against one listed word, not the same"
-                        ),
-                    )
-                )
+            adjustments += self._penalty_features(found.row, norm)
             matches.append(
                 Match(
                     source=source,
@@ -391,6 +371,34 @@ class Matcher:
         keep = np.flatnonzero(scores >= floor)
         return list(zip(rows[keep].tolist(), scores[keep].tolist(), strict=True))
 
+    def _penalty(self, row: int, norm: NormName) -> float:
+        """What the name score of indexed name ``row`` for ``norm`` loses after scoring (a
+        weak alias; one word against another listed word): :meth:`_penalty_features` says
+        why."""
+        w = self.index.weights
+        penalty = w.weak_alias if self.index.name_weak[row] else 0.0
+        if len(norm.core) == 1 and self._other_word(row, norm):
+            penalty += w.one_word_inexact
+        return penalty
+
+    def _penalty_features(self, row: int, norm: NormName) -> list[tuple[str, FeatureResult]]:
+        w = self.index.weights
+        out: list[tuple[str, FeatureResult]] = []
+        if self.index.name_weak[row]:
+            out.append(
+                ("weak_alias", FeatureResult(w.weak_alias, "matched a weak (low-quality) alias"))
+            )
+        if len(norm.core) == 1 and self._other_word(row, norm):
+            out.append(
+                (
+                    "one_word",
+                    FeatureResult(
+                        w.one_word_inexact, "one word against one listed word, not the same"
+                    ),
+                )
+            )
+        return out
+
     def _other_word(self, row: int, norm: NormName) -> bool:
         """Whether the indexed name ``row`` is one word (legal forms aside) other than the one
         word of ``norm`` that sounds different by both sound keys, Metaphone and the consonant
@@ -437,6 +445,7 @@ class Matcher:
             if reading != ways[0] and entry_person != reading:
                 continue
             scores = score_names(self.index, norm, rows)
+            scores += [self._penalty(r, norm) for r in rows.tolist()]
             k = int(scores.argmax())
             if scores[k] > best.name_score:
                 best = _Best(float(scores[k]), int(rows[k]), qname, reading)
@@ -448,9 +457,12 @@ class Matcher:
 # both readings of a declared entity type, TR39 confusable skeletons; 4: name symbols,
 # sound-alike person-name parts, initials, a person's missing middle names; 5: person-name
 # symbols read from rigour's corpus as a word lexicon (forms with diacritics folded to ASCII),
-# East Slavic name forms; a company's short tokens are not paired by person-name symbols;
-# first-vowel variants; a company's name without an added place or note; one listed word per
-# query word; German "sch"; katakana "・" between words
+# a company's short tokens are not paired by person-name symbols; 6: East Slavic name forms,
+# first-vowel variants, a company's name without an added place or note, one listed word per
+# query word, German "sch", katakana "・" between words, honorifics and digit ordinals, a
+# query's extra words when it holds a listed name whole, a person's missing parts at
+# person_part_factor, one word against another listed word, middle names out of blocking's
+# share
 ENGINE_VERSION = "match-6"
 
 log = logging.getLogger(__name__)

@@ -265,8 +265,14 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
     covered = (valid & ~matched_c & ~c_legal).sum(axis=1) == 0
     person_rows = index.name_person[rows]
     person_c = (person_rows & covered)[None, :]
-    # The query's extra words that cost little (Weights.person_extra_part_min_weight).
-    whole = _whole(valid & ~c_legal, best_c, (best_q > 0).sum(axis=0), w)
+    # The name's core tokens matched better than by an initial. The query holds the name
+    # whole when they are all of its core tokens, two at least, and as many query tokens
+    # match ("Milad Mohammadi" does not hold "Mohammad Mohammadi": one query word matches
+    # both); then the query's extra words cost little (Weights.person_extra_part_min_weight).
+    core_c = valid & ~c_legal
+    strong_c = core_c & (best_c > w.initial_similarity)
+    n_strong, n_core = strong_c.sum(axis=1), core_c.sum(axis=1)
+    whole = (n_strong == n_core) & (n_core >= 2) & ((best_q > 0).sum(axis=0) >= n_core)
     extra = (whole & person_rows & (best_shared >= w.person_extra_part_min_weight))[None, :] | (
         (whole & ~person_rows & (best_shared >= w.org_extra_word_min_weight))[None, :]
         & (q_w[:, None] <= best_shared[None, :])
@@ -285,12 +291,8 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
         ),
     )
     discount = distinctive & (c_w <= best_shared[:, None])
-    strong_c = valid & ~c_legal & (best_c > w.initial_similarity)
-    held = (
-        (strong_c.sum(axis=1) >= 2)
-        & (best_shared >= w.person_extra_part_min_weight)
-        & strong_c[:, 0]
-    )
+    # (Weights.person_part_factor: the entry's first part and another, one distinctive)
+    held = (n_strong >= 2) & (best_shared >= w.person_extra_part_min_weight) & strong_c[:, 0]
     c_den = np.where(
         matched_c,
         c_w,
@@ -320,20 +322,6 @@ def score_names(index: NameIndex, query: NormName, rows: IntArray) -> FloatArray
         joined = np.where(joined >= w.joined_min_similarity, joined * w.joined_factor, 0.0)
         scores[differ] = np.maximum(scores[differ], joined)
     return scores
-
-
-def _whole(
-    core: npt.NDArray[np.bool_], best_c: FloatArray, q_hits: IntArray, w: Weights
-) -> npt.NDArray[np.bool_]:
-    """Per name (row of ``core``/``best_c``: its core tokens, their best similarity):
-    whether the query holds it whole, so that the query's extra words may cost little
-    (Weights.person_extra_part_min_weight): two core tokens at least, each matched better
-    than by an initial, and as many query tokens matching (``q_hits``) as the name has
-    ("Milad Mohammadi" does not hold "Mohammad Mohammadi": one query word matches both)."""
-    n_core = core.sum(axis=1)
-    strong = (core & (best_c > w.initial_similarity)).sum(axis=1)
-    whole: npt.NDArray[np.bool_] = (strong == n_core) & (n_core >= 2) & (q_hits >= n_core)
-    return whole
 
 
 def _core_ids(index: NameIndex, query: NormName) -> frozenset[int]:
@@ -644,12 +632,10 @@ def score_block(
         best_shared = np.maximum.reduceat(np.where(matched_c, c_w, 0.0), starts)
         segment = np.repeat(np.arange(n), lens)
         discount = terms.distinctive & (c_w <= best_shared[segment])
-        strong_c = ~index.token_legal[occ] & (best_c > w.initial_similarity)
-        held = (
-            (np.add.reduceat(strong_c.astype(np.int32), starts) >= 2)
-            & (best_shared >= w.person_extra_part_min_weight)
-            & strong_c[starts]
-        )
+        core_occ = ~index.token_legal[occ]
+        strong_c = core_occ & (best_c > w.initial_similarity)  # matched better than by an initial
+        strong = np.add.reduceat(strong_c.astype(np.int32), starts)
+        held = (strong >= 2) & (best_shared >= w.person_extra_part_min_weight) & strong_c[starts]
         c_den = np.where(
             matched_c,
             c_w,
@@ -667,14 +653,10 @@ def score_block(
         q_w = np.array(terms.q_w, dtype=np.float64)
         num = best_q @ q_w + np.add.reduceat(c_w * best_c, starts)
         # (a person's names: when every core token of the entry's is matched)
-        core_occ = ~index.token_legal[occ]
         covered = np.add.reduceat((~matched_c & core_occ).astype(np.int32), starts) == 0
         person_rows = index.name_person[rows]
         # the query's extra words that cost little (Weights.person_extra_part_min_weight)
         n_core = np.add.reduceat(core_occ.astype(np.int32), starts)
-        strong = np.add.reduceat(
-            (core_occ & (best_c > w.initial_similarity)).astype(np.int32), starts
-        )
         whole = (strong == n_core) & (n_core >= 2) & ((best_q > 0).sum(axis=1) >= n_core)
         extra = (whole & person_rows & (best_shared >= w.person_extra_part_min_weight))[:, None] | (
             (whole & ~person_rows & (best_shared >= w.org_extra_word_min_weight))[:, None]

@@ -130,9 +130,10 @@ class Weights:
     weak_alias: float = -0.05
     # A name of one word (legal forms aside) against a listed name of one word that is not
     # the same word: -0.05. One letter changed in a short brand is another brand: "Alcon" vs
-    # the alias "ALCO" 0.80 -> 0.75, "Fortum" vs "LLC FORUM" 0.81 -> 0.76, "Tesla" vs "TESA";
-    # two letters swapped ("Sugno"/"Sugon", 0.85 -> 0.80), another spelling of one name
-    # (rigour's symbols, 0.9) or one letter in seven or more still reaches review.
+    # the alias "ALCO" 0.80 -> 0.75, "Fortum" vs "LLC FORUM" 0.81 -> 0.76, "Tesla" vs "TESA"
+    # 0.80 -> 0.75. Not when the two sound alike (Metaphone or consonant skeleton): "Sugno"/
+    # "Sugon" (SKN) stays at 0.85, "Cytrox"/"SYTROX" at 0.83; one letter in seven or more
+    # still reaches review ("Kvantorforn"/"KVANTORFORM" 0.91 -> 0.86).
     one_word_inexact: float = -0.05
     # An exact registration / ID number hit is strong evidence on its own: the score is at
     # least this (it still needs review).
