@@ -31,7 +31,7 @@ from compliance.model import AliasKind, EntityType, ListEntry
 from compliance.normalize import NormName, normalize_name
 from compliance.normalize.legal_forms import LEGAL_TOKENS, is_legal
 from compliance.normalize.scripts import fold_romanization, skeleton
-from compliance.normalize.symbols import phonetic_key, vowel_key
+from compliance.normalize.symbols import inner_vowel_key, phonetic_key, vowel_key, vowels_alike
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -367,6 +367,8 @@ class NameIndex:
                     self.phonetic_info["s:" + skel].append(tid)
             if code := vowel_key(tok):
                 self.phonetic_info[code].append(tid)
+            if code := inner_vowel_key(tok):
+                self.phonetic_info[code].append(tid)
         # The ids of the list tokens that are single letters (a person's initials).
         self.initial_ids: list[int] = [
             t for t, tok in enumerate(self.vocab) if len(tok) == 1 and tok.isalpha()
@@ -641,6 +643,12 @@ class NameIndex:
         if person and (code := vowel_key(token)):
             for t in self.phonetic_info.get(code, ()):
                 if t != own and t not in out:
+                    out[t] = w.phonetic_similarity
+        # ... or its other vowels ("umer"/"umar", "raeef"/"raif", "aden"/"adan"), in the
+        # pairs romanizations confuse (a/e, e/i, o/u: not "mina"/"mona").
+        if person and (code := inner_vowel_key(token)):
+            for t in self.phonetic_info.get(code, ()):
+                if t != own and t not in out and vowels_alike(token, vocab[t]):
                     out[t] = w.phonetic_similarity
         found = cache[key] = tuple(sorted(out.items()))
         return found

@@ -90,7 +90,11 @@ class Weights:
     # A person's name part written with another first vowel (i/e, o/u) counts the same, from
     # 4 letters (compliance.normalize.symbols.vowel_key): "Eyad Nazmi Saleh Khalil" vs
     # "IYAD NAZMI SALIH KHALIL" ~0.93 instead of ~0.78; "Zaki Ezat" vs "Zaki Izzat". (So do
-    # "Ivan"/"Evan": the price of it.)
+    # "Ivan"/"Evan": the price of it.) So does one whose vowels differ only in the pairs
+    # romanizations confuse, a/e, e/i, o/u, from 4 letters and not a one-syllable Chinese or
+    # Korean name (compliance.normalize.symbols.inner_vowel_key): "Abukar Ali Aden" vs "ADAN,
+    # Abukar Ali" ~0.94 instead of ~0.68; "Raeef Al-Kouatly" vs "Raif Al-Kouatly". Not
+    # "mina"/"mona" (i/o) nor "fang"/"feng" (a syllable). ("Bill"/"Bell" pair too.)
     phonetic_similarity: float = 0.85
     phonetic_min_len: int = 5
     phonetic_min_similarity: float = 0.65

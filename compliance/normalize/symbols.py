@@ -356,3 +356,42 @@ def vowel_key(token: str) -> str:
     if first is None or len(token) < 4 or not token.isalpha():
         return ""
     return "v:" + first + _REPEATS.sub(r"\1", token[1:])
+
+
+# Vowels romanizations of one name write differently: Arabic's short vowels as a or e (Umar/
+# Umer, Adan/Aden, Ahmad/Ahmed), i or e (Karim/Karem, Raif/Raeef); o or u (Yusuf/Yosuf).
+# Not a/i, a/o or i/o: Dina/Dana, Mina/Mona, Maria/Mario are other names.
+_VOWEL_RUNS = re.compile(r"[aeiouy]+")
+_LIKE_VOWELS = frozenset({("a", "e"), ("e", "a"), ("e", "i"), ("i", "e"), ("o", "u"), ("u", "o")})
+# A single syllable a Chinese or Korean name is written in (one vowel run and a coda from
+# these): one vowel there makes another name ("fang"/"feng", "chen"/"chan").
+_SYLLABLE = re.compile(r"[^aeiouy]{0,3}[aeiouy]+(?:ng|[nmrlkpth])?")
+
+
+@lru_cache(maxsize=65536)
+def inner_vowel_key(token: str) -> str:
+    """The key a person's name part shares with its spellings that differ only in their
+    vowels' letters and in doubled letters: consonants kept, each vowel run an asterisk
+    (``c:`` + "um*r" for "umer" and "umar"; "r*f" for "raif" and "raeef"). "" for a token of
+    under 4 letters, not all letters, or one Chinese or Korean syllable long. Two tokens with
+    one key are the same name only when :func:`vowels_alike` says so."""
+    if len(token) < 4 or not token.isalpha() or not token.isascii() or _SYLLABLE.fullmatch(token):
+        return ""
+    return "c:" + _VOWEL_RUNS.sub("*", _REPEATS.sub(r"\1", token))
+
+
+def vowels_alike(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` (one :func:`inner_vowel_key`) write each vowel run alike: the
+    same length once doubled letters are one, letter by letter the same or a pair romanizations
+    confuse (a/e, e/i, o/u). "umer"/"umar", "raeef"/"raif" yes; "mina"/"mona", "dina"/"dana",
+    "maria"/"mario" no."""
+    runs_a = _VOWEL_RUNS.findall(_REPEATS.sub(r"\1", a))
+    runs_b = _VOWEL_RUNS.findall(_REPEATS.sub(r"\1", b))
+    if len(runs_a) != len(runs_b):
+        return False
+    for x, y in zip(runs_a, runs_b, strict=True):
+        if len(x) != len(y):
+            return False
+        if any(p != q and (p, q) not in _LIKE_VOWELS for p, q in zip(x, y, strict=True)):
+            return False
+    return True

@@ -237,3 +237,55 @@ def test_east_slavic_forms_meet_each_other() -> None:
     assert not word_symbols("misha") & word_symbols("dmitry")
     # a short form of several names is not tied to one of them
     assert not word_symbols("slava") & word_symbols("vyacheslav")
+
+
+def test_vowels_romanizations_write_either_way_are_the_same_name() -> None:
+    # Arabic's short vowels as a or e, i or e, o or u: Umar/Umer, Adan/Aden, Raif/Raeef.
+    from compliance.normalize.symbols import inner_vowel_key, vowels_alike
+
+    assert inner_vowel_key("umer") == inner_vowel_key("umar") and vowels_alike("umer", "umar")
+    assert vowels_alike("raeef", "raif") and vowels_alike("faizuulah", "faizullah")
+    assert not vowels_alike("maria", "mario") and not vowels_alike("omar", "amar")
+    assert inner_vowel_key("feng") == "" and inner_vowel_key("ali") == ""
+    m = Matcher.build(
+        [
+            (
+                "v",
+                [
+                    ListEntry("v1", "ADAN, Abukar Ali", P, "SDN"),
+                    ListEntry("v2", "AL-KOUATLY, Raif", P, "UK"),
+                    ListEntry("v3", "ZUBAIR, Karim", P, "SDN"),
+                ],
+            )
+        ]
+    )
+    for query, key, pair in (
+        ("Abukar Ali Aden", "v1", "aden~adan (0.85"),
+        ("Raeef Al-Kouatly", "v2", "raeef~raif (0.85"),
+    ):
+        found = m.match(Party("q", query, entity_type=P))
+        assert [x.entry_key for x in found] == [key], query
+        assert found[0].score >= 0.8 and pair in dict(found[0].features)["name"].detail
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("mina", "mona"),  # i/o: another name
+        ("dina", "dana"),  # i/a
+        ("fang", "feng"),  # one Chinese syllable: one vowel is another name
+    ],
+)
+def test_other_vowels_stay_other_names(query: str, listed: str) -> None:
+    m = Matcher.build([("v", [ListEntry("v1", f"{listed.upper()}, Tarek", P, "SDN")])])
+    listed_id = m.index.token_id[listed]
+    assert listed_id not in dict(m.index.equivalent_ids(query, frozenset(), True))
+    found = m.match(Party("q", f"{query} Tarek", entity_type=P), threshold=0.0)
+    assert not found or f"{query}~{listed}" not in dict(found[0].features)["name"].detail
+
+
+def test_a_vowel_written_another_way_pairs_only_a_persons_name() -> None:
+    # Brands: "Bell" is not "Bill", "Marin" not "Maren".
+    m = Matcher.build([("v", [ListEntry("o1", "BELL TRADING", ORG, "SDN")])])
+    assert m.index.token_id["bell"] not in dict(m.index.equivalent_ids("bill", frozenset(), False))
+    assert m.match(Party("q", "Bill Trading", entity_type=ORG)) == []
