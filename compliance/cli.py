@@ -676,6 +676,10 @@ def _context(
     if not loaded.list_versions:
         raise BadInputError("no active list version: load a list first (compliance lists load)")
     when = as_of.date() if as_of else date.today()
+    with db.sessions() as session:
+        from compliance.store.repository import ListRepository
+
+        not_held = ListRepository(session).not_held_on(when)
     ctx = ScreeningContext(
         loaded.matcher,
         loaded.list_versions,
@@ -684,6 +688,7 @@ def _context(
         ruleset_version=ruleset.version,
         rules=ruleset.compiled(when),
         graph=graph,
+        not_held=not_held,
     )
     ctx.warm()
     return ctx

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
+from datetime import date
 from typing import Any
 
 from compliance.accelerators import Classification
@@ -75,8 +76,55 @@ def match_status(match: Match, person: bool, confirmed: Container[tuple[str, str
     return "exact"
 
 
-def hit_record(match: Match, entry: ListEntry | None, status: str) -> dict[str, Any]:
-    """One ``list_hits`` item."""
+def _day(text: str | None) -> date | None:
+    """The date an entry's ``start_date``/``end_date`` gives (ISO, a time part ignored); None
+    when it gives none or one that does not parse (lists write some dates as free text)."""
+    if not text or len(text) < 10:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def not_in_force(entry: ListEntry | None, as_of: date, history: str | None = None) -> str | None:
+    """Why a matched list entry does not count on ``as_of``, or None when it does.
+
+    An entry counts from its ``start_date`` to its ``end_date``, both inclusive (a Denied
+    Persons order "in effect until" its expiry date; a designation from the day it is
+    published). ``history`` is what the list's stored versions say, when they say it: the
+    version in force on ``as_of`` did not hold the entry (see
+    :meth:`compliance.store.repository.ListRepository.not_held_on`). Worked example: a Denied
+    Persons order expiring 2020-05-01, screened as of 2026-12-01 -> "expired 2020-05-01".
+    """
+    if history:
+        return history
+    if entry is None:
+        return None
+    return dates_not_in_force(entry.start_date, entry.end_date, as_of)
+
+
+def dates_not_in_force(start_date: str | None, end_date: str | None, as_of: date) -> str | None:
+    """:func:`not_in_force` from an entry's own two dates."""
+    start, end = _day(start_date), _day(end_date)
+    if start is not None and as_of < start:
+        return f"listed from {start.isoformat()}, after {as_of.isoformat()}"
+    if end is not None and as_of > end:
+        return f"expired {end.isoformat()}, before {as_of.isoformat()}"
+    return None
+
+
+def in_force(hits: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    """The hits on entries that count on the screening date (what the rules see)."""
+    return tuple(h for h in hits if h.get("in_force", True))
+
+
+def hit_record(
+    match: Match, entry: ListEntry | None, status: str, out_of_force: str | None = None
+) -> dict[str, Any]:
+    """One ``list_hits`` item. ``out_of_force``: why the entry does not count on the
+    screening date (:func:`not_in_force`); such a hit is kept, for the output, but no rule
+    and no review floor reads it."""
     return {
         "list": match.list_code,
         "source": match.source,
@@ -91,6 +139,8 @@ def hit_record(match: Match, entry: ListEntry | None, status: str) -> dict[str, 
         "license_requirement": entry.license_requirement if entry else None,
         "license_policy": entry.license_policy if entry else None,
         "federal_register": entry.federal_register if entry else None,
+        "in_force": out_of_force is None,
+        "not_in_force": out_of_force,
     }
 
 

@@ -338,4 +338,7 @@ def owner_links(
 def listed_share_unknown(links: Iterable[dict[str, Any]]) -> bool:
     """An owner, parent or ultimate parent with list hits whose share the record does not give
     (for a parent the 50% rules assume 50%; this flag asks a reviewer to check it)."""
-    return any(link["share"] is None and link["hits"] for link in links)
+    return any(
+        link["share"] is None and any(h.get("in_force", True) for h in link["hits"])
+        for link in links
+    )

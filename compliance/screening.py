@@ -27,7 +27,14 @@ from compliance.accelerators import (
     classify,
     default_table_version,
 )
-from compliance.facts import customer_facts, data_centre_facts, hit_record, match_status
+from compliance.facts import (
+    customer_facts,
+    data_centre_facts,
+    hit_record,
+    in_force,
+    match_status,
+    not_in_force,
+)
 from compliance.matching.engine import ENGINE_VERSION, Matcher
 from compliance.model import EntityType, ListEntry, Match, Party
 from compliance.normalize import invisible_characters, symbols, visual_form
@@ -51,6 +58,10 @@ class ScreeningContext:
     rules: CompiledRuleset | None = None
     graph: OwnershipGraph | None = None
     confirmed: frozenset[tuple[str, str]] = frozenset()
+    # (source, entry key) -> why the entry does not count on as_of, from the lists' stored
+    # version history: the version in force on as_of did not hold it (empty when as_of is on
+    # or after every active version's date, or before any version).
+    not_held: dict[tuple[str, str], str] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -78,7 +89,8 @@ class ScreeningContext:
             person = party.entity_type is EntityType.PERSON or (
                 entry is not None and entry.entity_type is EntityType.PERSON
             )
-            hits.append(hit_record(m, entry, match_status(m, person, self.confirmed)))
+            why = not_in_force(entry, self.as_of, self.not_held.get((m.source, m.entry_key)))
+            hits.append(hit_record(m, entry, match_status(m, person, self.confirmed), why))
         return tuple(hits)
 
     def screen_name(self, name: str, country: str | None) -> tuple[dict[str, Any], ...]:
@@ -165,6 +177,7 @@ def _context_part(ctx: ScreeningContext) -> str:
                 "engine": ENGINE_VERSION,
                 "threshold": ctx.effective_threshold,
                 "as_of": ctx.as_of.isoformat(),
+                "not_held": sorted(f"{k[0]}|{k[1]}|{v}" for k, v in ctx.not_held.items()),
             },
             sort_keys=True,
             ensure_ascii=False,
@@ -182,7 +195,29 @@ def _evaluate(ctx: ScreeningContext, facts: dict[str, Any], kind: str) -> list[R
 
 
 def _matches_out(matches: list[Match], hits: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
-    return [{**m.to_dict(), "status": h["status"]} for m, h in zip(matches, hits, strict=True)]
+    out = []
+    for m, h in zip(matches, hits, strict=True):
+        item = {**m.to_dict(), "status": h["status"]}
+        if not h["in_force"]:
+            item["in_force"] = False
+            item["not_in_force"] = h["not_in_force"]
+        out.append(item)
+    return out
+
+
+def _not_in_force_quality(hits: tuple[dict[str, Any], ...]) -> list[dict[str, str]]:
+    """A ``list_entry_not_in_force`` data-quality item for each matched entry that does not
+    count on the screening date (shown, never decided on)."""
+    return [
+        {
+            "code": "list_entry_not_in_force",
+            "field": "matches",
+            "detail": f"{h['list']} entry {h['entry_id']} '{h['entry_name']}' ({h['source']}): "
+            f"{h['not_in_force']}; not applied",
+        }
+        for h in hits
+        if not h["in_force"]
+    ]
 
 
 def _ownership_out(links: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
@@ -301,16 +336,16 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
         if party.owners or party.parent_name or party.ultimate_parent_name
         else ()
     )
-    facts = customer_facts(party, hits, links, listed_share_unknown(links))
+    facts = customer_facts(party, in_force(hits), links, listed_share_unknown(links))
     rule_hits = _evaluate(ctx, facts, "customer")
-    unresolved = any(h["status"] != "confirmed" for h in hits)
+    unresolved = any(h["status"] != "confirmed" for h in in_force(hits))
     out: dict[str, Any] = {
         "record_id": party.id,
         "kind": kind,
         "decision": decide(rule_hits, unresolved).value,
         "matches": _matches_out(matches, hits),
         "rule_hits": [h.to_dict() for h in rule_hits],
-        "data_quality": data_quality(_party_texts(party)),
+        "data_quality": data_quality(_party_texts(party)) + _not_in_force_quality(hits),
     }
     if links:
         out["ownership"] = _ownership_out(links)
@@ -359,9 +394,9 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
     matches = ctx.matcher.match(party, threshold=ctx.threshold)
     hits = ctx.hits(party, matches)
     links = owner_links(party, ctx.screen_name, ctx.graph) if party.ultimate_parent_name else ()
-    facts = data_centre_facts(dc, item, hits, links)
+    facts = data_centre_facts(dc, item, in_force(hits), links)
     rule_hits = _evaluate(ctx, facts, "data_centre")
-    unresolved = any(h["status"] != "confirmed" for h in hits)
+    unresolved = any(h["status"] != "confirmed" for h in in_force(hits))
     out: dict[str, Any] = {
         "record_id": dc.id,
         "kind": "data_centre",
@@ -369,7 +404,7 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
         "matches": _matches_out(matches, hits),
         "rule_hits": [h.to_dict() for h in rule_hits],
         "item": _item_out(item),
-        "data_quality": data_quality(_data_centre_texts(dc)),
+        "data_quality": data_quality(_data_centre_texts(dc)) + _not_in_force_quality(hits),
     }
     if links:
         out["ownership"] = _ownership_out(links)

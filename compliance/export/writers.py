@@ -242,6 +242,15 @@ def _data_quality(items: object) -> str | None:
     return "; ".join(parts)
 
 
+def _match_status(match: Mapping[str, Any]) -> str | None:
+    """``exact``, ``potential``...; "exact, not in force: expired 2020-05-01, ..." for a
+    matched entry that does not count on the screening date."""
+    status = _text(match.get("status"))
+    if match.get("in_force") is False:
+        return f"{status}, not in force: {match.get('not_in_force')}"
+    return status
+
+
 def _as_mapping(value: object) -> Mapping[str, Any]:
     if isinstance(value, Mapping):
         return value
@@ -289,7 +298,7 @@ def flatten_result(result: Mapping[str, Any]) -> Iterator[list[object]]:
             _text(match.get("matched_name")),
             _text(match.get("query_name")),
             _number(match.get("score")),
-            _text(match.get("status")),
+            _match_status(match),
             explain_features(match.get("features")),
             *common_tail,
         ]

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from compliance.facts import dates_not_in_force, in_force
 from compliance.model import Outcome
 from compliance.rules.catalog import FACTS, FactType
 from compliance.rules.engine import Ruleset, decide
@@ -33,24 +35,33 @@ _HIT_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _hit(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {**_HIT_DEFAULTS, **item}
+def _hit(item: Mapping[str, Any], as_of: date) -> dict[str, Any]:
+    """A case's hit as screening makes it. ``start_date``/``end_date`` are the matched entry's
+    own dates: outside them on the case's ``as_of`` the hit is not in force, as in screening."""
+    hit = {**_HIT_DEFAULTS, **item}
+    start, end = hit.pop("start_date", None), hit.pop("end_date", None)
+    why = dates_not_in_force(
+        None if start is None else str(start), None if end is None else str(end), as_of
+    )
+    hit["in_force"], hit["not_in_force"] = why is None, why
+    return hit
 
 
-def _owner(item: Mapping[str, Any]) -> dict[str, Any]:
+def _owner(item: Mapping[str, Any], as_of: date) -> dict[str, Any]:
     return {
         "name": item.get("name"),
         "share": item.get("share"),
         "country": item.get("country"),
         "via": item.get("via", "owner"),
         "record_id": item.get("record_id"),
-        "hits": tuple(_hit(h) for h in item.get("hits") or ()),
-        "owners": tuple(_owner(o) for o in item.get("owners") or ()),
+        "hits": tuple(_hit(h, as_of) for h in item.get("hits") or ()),
+        "owners": tuple(_owner(o, as_of) for o in item.get("owners") or ()),
     }
 
 
 def case_facts(case: Case) -> dict[str, Any]:
-    """The case's facts in the shapes the screening core produces."""
+    """The case's facts in the shapes the screening core produces (``list_hits``: the hits in
+    force on the case's date, as screening gives the rules)."""
     facts: dict[str, Any] = {"record.kind": case.kind}
     for name, value in case.facts.items():
         t = FACTS[name].type
@@ -59,9 +70,9 @@ def case_facts(case: Case) -> dict[str, Any]:
         elif t is FactType.SET:
             facts[name] = frozenset(str(v) for v in value)
         elif t is FactType.HITS:
-            facts[name] = tuple(_hit(h) for h in value)
+            facts[name] = in_force(tuple(_hit(h, case.as_of) for h in value))
         elif t is FactType.OWNERS:
-            facts[name] = tuple(_owner(o) for o in value)
+            facts[name] = tuple(_owner(o, case.as_of) for o in value)
         elif t is FactType.COUNTRY:
             facts[name] = str(value).upper()
         elif t is FactType.NUMBER:

@@ -179,6 +179,10 @@ def check_value(op: OpSpec, fact: FactSpec, value: Any, groups: frozenset[str]) 
 
 # ---------------------------------------------------------------------------- structured
 def hit_passes(hit: Mapping[str, Any], flt: Mapping[str, Any]) -> bool:
+    """Whether ``hit`` passes ``flt``. A hit on an entry that does not count on the screening
+    date (expired, not yet listed: ``in_force`` false) passes no filter."""
+    if hit.get("in_force") is False:
+        return False
     for key, allowed in flt.items():
         if key in ("share", "lists"):
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
@@ -85,6 +85,17 @@ def row_to_entry(row: ListEntryRow, aliases: Iterable[ListAliasRow]) -> ListEntr
         declared_outcome=Outcome(row.declared_outcome) if row.declared_outcome else None,
         extra=tuple(sorted(row.extra.items())),
     )
+
+
+def version_date(version: ListVersion) -> date:
+    """The first day a version is in force: the date its file gives (``published``), else the
+    day it was loaded."""
+    if version.published:
+        try:
+            return date.fromisoformat(version.published[:10])
+        except ValueError:
+            pass
+    return version.loaded_at.date()
 
 
 class ListRepository:
@@ -200,6 +211,42 @@ class ListRepository:
             return sorted(int(r[0]) for r in result)
         start = (self.session.scalar(select(func.max(ListEntryRow.id))) or 0) + 1
         return list(range(start, start + n))
+
+    def not_held_on(self, as_of: date) -> dict[tuple[str, str], str]:
+        """(source, entry key) -> why, for each entry of an active version that the version in
+        force on ``as_of`` did not hold: a screening dated before the active version's own
+        date applies only what the list said then, when the stored history says it.
+
+        A version is in force from its date (:func:`version_date`: the date the file gives,
+        else the day it was loaded) until the next version's. Nothing is excluded when the
+        active version's date is on or before ``as_of`` (the usual case), nor when no stored
+        version is dated on or before ``as_of`` (the history does not reach back that far:
+        the entries' own dates still apply)."""
+        out: dict[tuple[str, str], str] = {}
+        for active in self.active_versions():
+            if version_date(active) <= as_of:
+                continue
+            earlier = [v for v in self.versions(active.source) if version_date(v) <= as_of]
+            if not earlier:
+                continue
+            then = max(earlier, key=lambda v: (version_date(v), v.seq))
+            held = set(self._keys(then))
+            name = active.source.name
+            why = (
+                f"not on {name} version {then.seq} ({version_date(then).isoformat()}), the "
+                f"version in force on {as_of.isoformat()}; added by a later version"
+            )
+            for key in self._keys(active):
+                if key not in held:
+                    out[(name, key)] = why
+        return out
+
+    def _keys(self, version: ListVersion) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(ListEntryRow.key).where(ListEntryRow.version_id == version.id)
+            )
+        )
 
     # -- entries -----------------------------------------------------------------------
     def summaries(self, version: ListVersion) -> dict[str, EntrySummary]:
