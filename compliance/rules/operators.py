@@ -26,12 +26,15 @@ Predicate = Callable[[Any], bool]
 Evidence = Callable[[Any], list[str]]
 GroupLookup = Callable[[str], frozenset[str]]
 
-PARENT_SHARE = 50.0
-"""A parent or ultimate parent named without a share is taken to hold 50%: a parent company
-is one that owns or controls the majority. Worked example: "Marina Bay GPU Services", whose
-ultimate parent "Inspur Electronic Information Industry Co." is on the Entity List, counts
-as 50% owned by a listed party; the record can override this by listing the parent among
-``owners`` with its real share."""
+MAJORITY = 50.0
+"""The share at which an intermediary owned by listed parties is itself treated as listed (the
+50% rules). An owner, parent or ultimate parent named without a share counts as 0%: control
+without 50% ownership does not block (OFAC FAQ 398), so a parent whose share is not known is
+not taken to hold the majority; ``ownership.listed-share-unknown`` asks a reviewer for it.
+Worked example: "Marina Bay GPU Services", whose ultimate parent "Inspur Electronic Information
+Industry Co." is on the Entity List with no share given, is ``review``, not
+``license_required``; listing the parent among ``owners`` with its real share (60%) makes it
+``license_required``."""
 
 MAX_DEPTH = 6
 
@@ -205,9 +208,7 @@ def describe_hit(hit: Mapping[str, Any]) -> str:
 
 def _owner_share(owner: Mapping[str, Any]) -> float:
     share = owner.get("share")
-    if share is not None:
-        return float(share)
-    return PARENT_SHARE if owner.get("via") in ("parent", "ultimate_parent") else 0.0
+    return 0.0 if share is None else float(share)
 
 
 def owned_share(
@@ -222,7 +223,7 @@ def owned_share(
             continue
         share = _owner_share(owner)
         total += share
-        shown = f"{owner.get('share')}%" if owner.get("share") is not None else "parent, 50%"
+        shown = f"{owner.get('share')}%" if owner.get("share") is not None else "share not given"
         chains.append(f"{owner.get('via')} '{owner.get('name')}' ({shown}): {why}")
     # Shares are given with decimals: 22.9 + 13.7 + 13.4 must reach 50, not 49.99999999999999.
     return min(round(total, 6), 100.0), chains
@@ -235,7 +236,7 @@ def _qualifies(owner: Mapping[str, Any], flt: Mapping[str, Any], depth: int) -> 
     nested = owner.get("owners") or ()
     if nested and depth < MAX_DEPTH:
         share, chains = owned_share(nested, flt, depth + 1)
-        if share >= PARENT_SHARE:
+        if share >= MAJORITY:
             return f"itself {share:g}% owned by listed parties [" + " | ".join(chains) + "]"
     return None
 

@@ -44,7 +44,11 @@ def test_every_enabled_rule_fires_in_some_case() -> None:
     ("before", "after"),
     [
         (date(2024, 3, 14), date(2024, 3, 15)),  # NI into D:1 and D:5
-        (date(2026, 2, 2), date(2026, 2, 3)),  # KH out of D:5
+        (date(2025, 11, 6), date(2025, 11, 7)),  # KH out of D:5 (State's 126.1 removal)
+        (date(2026, 3, 15), date(2026, 3, 16)),  # a Denied Persons order expires
+        (date(2025, 9, 15), date(2025, 9, 16)),  # an Entity List entry's start date
+        (date(2024, 1, 31), date(2024, 2, 1)),  # an SDN designation's start date
+        (date(2012, 4, 30), date(2012, 5, 1)),  # EO 13608 (Foreign Sanctions Evaders)
         (date(2025, 11, 9), date(2025, 11, 10)),  # Affiliates Rule suspended
         (date(2026, 11, 9), date(2026, 11, 10)),  # Affiliates Rule revives
         (date(2026, 7, 9), date(2026, 7, 10)),  # AE out of D:3/D:4, into A:5
