@@ -148,6 +148,12 @@ def _extra(extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return dict(extra)
 
 
+def cip_missing(party: Party) -> frozenset[str]:
+    """The customer-identification fields (:data:`CIP_FIELDS`) the record leaves empty."""
+    values = {"address": party.address or "", **_extra(party.extra)}
+    return frozenset(f for f in CIP_FIELDS if not values.get(f, "").strip())
+
+
 def customer_facts(
     party: Party,
     hits: tuple[dict[str, Any], ...],
@@ -155,7 +161,6 @@ def customer_facts(
     listed_share_unknown: bool,
 ) -> dict[str, Any]:
     extra = _extra(party.extra)
-    values = {"address": party.address or "", **extra}
     return {
         "record.kind": "customer",
         "party.name": party.name,
@@ -166,7 +171,7 @@ def customer_facts(
         "party.ultimate_parent_country": party.ultimate_parent_country,
         "party.end_use": keyword(extra.get("end_use")),
         "party.uae_approved": extra.get("uae_approved", "").strip().lower() in _TRUE,
-        "party.cip_missing": frozenset(f for f in CIP_FIELDS if not values.get(f, "").strip()),
+        "party.cip_missing": cip_missing(party),
         "region": covered_region(party.address),
         "service": keyword(party.service),
         "list_hits": hits,

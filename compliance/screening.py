@@ -4,10 +4,13 @@ Pure: no database, no network, no clock (``as_of`` is an argument). A customer's
 names of its owners and parents, are matched against the lists; the facts built from the record
 and those matches (:mod:`compliance.facts`) go through the rules in force on ``as_of``; the
 decision is the strongest rule outcome, and at least ``review`` while any match is unresolved.
-``data_quality`` lists invisible or bidi-control characters found in the record's text fields
-(they are removed before matching, and a name's displayed form is screened too) and words
-spelled with other scripts' look-alikes of Latin letters (screened as the Latin they imitate
-too); it never raises the decision.
+``data_quality`` lists what is missing or suspicious in the record, apart from the decision:
+empty customer-identification fields (``missing_kyc``) and an empty country
+(``missing_field``); invisible or bidi-control characters in its text fields (removed before
+matching, and a name's displayed form is screened too); words spelled with other scripts'
+look-alikes of Latin letters (screened as the Latin they imitate too); a matched list entry
+that does not count on ``as_of`` (``list_entry_not_in_force``). It never raises the decision:
+the decision reflects law and risk policy only.
 A data centre is screened the same way under its operator's name, with its accelerators
 classified first (:mod:`compliance.accelerators`).
 """
@@ -28,6 +31,8 @@ from compliance.accelerators import (
     default_table_version,
 )
 from compliance.facts import (
+    CIP_FIELDS,
+    cip_missing,
     customer_facts,
     data_centre_facts,
     hit_record,
@@ -205,6 +210,36 @@ def _matches_out(matches: list[Match], hits: tuple[dict[str, Any], ...]) -> list
     return out
 
 
+def _party_missing(party: Party) -> list[dict[str, str]]:
+    """What a customer record leaves empty that a reviewer or a policy may want: the
+    customer-identification fields (``missing_kyc``) and the country (``missing_field``).
+    Reported, never decided on: an operator who wants "incomplete -> review" enables the
+    example overlay ``examples/rules/cip_incomplete.yaml``."""
+    empty = cip_missing(party)
+    found = [
+        {"code": "missing_kyc", "field": name, "detail": "customer-identification field empty"}
+        for name in CIP_FIELDS
+        if name in empty
+    ]
+    if not party.country:
+        found.append(
+            {"code": "missing_field", "field": "country", "detail": "no country: located where?"}
+        )
+    return found
+
+
+def _data_centre_missing(dc: DataCentre) -> list[dict[str, str]]:
+    """A data centre's location or operator country left empty (``missing_field``)."""
+    return [
+        {"code": "missing_field", "field": name, "detail": detail}
+        for name, value, detail in (
+            ("country", dc.country, "no location: where does it stand?"),
+            ("operator_country", dc.operator_country, "no operator headquarters country"),
+        )
+        if not value
+    ]
+
+
 def _not_in_force_quality(hits: tuple[dict[str, Any], ...]) -> list[dict[str, str]]:
     """A ``list_entry_not_in_force`` data-quality item for each matched entry that does not
     count on the screening date (shown, never decided on)."""
@@ -345,7 +380,9 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
         "decision": decide(rule_hits, unresolved).value,
         "matches": _matches_out(matches, hits),
         "rule_hits": [h.to_dict() for h in rule_hits],
-        "data_quality": data_quality(_party_texts(party)) + _not_in_force_quality(hits),
+        "data_quality": (
+            _party_missing(party) + data_quality(_party_texts(party)) + _not_in_force_quality(hits)
+        ),
     }
     if links:
         out["ownership"] = _ownership_out(links)
@@ -404,7 +441,11 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
         "matches": _matches_out(matches, hits),
         "rule_hits": [h.to_dict() for h in rule_hits],
         "item": _item_out(item),
-        "data_quality": data_quality(_data_centre_texts(dc)) + _not_in_force_quality(hits),
+        "data_quality": (
+            _data_centre_missing(dc)
+            + data_quality(_data_centre_texts(dc))
+            + _not_in_force_quality(hits)
+        ),
     }
     if links:
         out["ownership"] = _ownership_out(links)

@@ -130,15 +130,19 @@ def run_case(ruleset: Ruleset, case: Case, path: Path) -> CaseResult:
 
 
 def _replaced_rule_ids(ruleset: Ruleset, dirs: Sequence[Path]) -> frozenset[str]:
-    """Ids of the rules in shipped files an operator directory replaced (old and new)."""
+    """Ids of the rules an operator directory brought in or replaced: those of shipped files it
+    replaced (old and new) and those of the files it added (a new topic, such as the example
+    overlay ``examples/rules/cip_incomplete.yaml``)."""
     shipped = dirs[0]
-    replaced = {p.name for d in dirs[1:] for p in d.glob("*.yaml") if (shipped / p.name).is_file()}
-    if not replaced:
+    own = {p.name for d in dirs[1:] for p in d.glob("*.yaml") if not p.name.endswith(".cases.yaml")}
+    if not own:
         return frozenset()
-    original = load_ruleset([shipped])
+    replaced = {name for name in own if (shipped / name).is_file()}
+    original = load_ruleset([shipped]) if replaced else None
     ids: set[str] = set()
-    for name in replaced:
-        for source in (original, ruleset):
+    for name in own:
+        sources = [ruleset] if original is None else [original, ruleset]
+        for source in sources:
             if name in source.files:
                 ids.update(rule.id for rule in source.files[name].rules)
     return frozenset(ids)

@@ -67,7 +67,7 @@ def test_a_denial_order_counts_through_its_last_day(matcher: Matcher) -> None:
     assert result["decision"] == "prohibited"
     assert [h["rule_id"] for h in result["rule_hits"]] == ["lists.dpl"]
     assert "in_force" not in result["matches"][0]
-    assert result["data_quality"] == []
+    assert not [q for q in result["data_quality"] if q["code"] == "list_entry_not_in_force"]
 
 
 def test_an_expired_denial_order_is_shown_not_applied(matcher: Matcher) -> None:
@@ -77,8 +77,8 @@ def test_an_expired_denial_order_is_shown_not_applied(matcher: Matcher) -> None:
     match = result["matches"][0]
     assert match["entry_id"] == "dpl-1" and match["in_force"] is False
     assert match["not_in_force"] == "expired 2026-03-15, before 2026-03-16"
-    [item] = result["data_quality"]
-    assert item["code"] == "list_entry_not_in_force" and "dpl-1" in item["detail"]
+    [item] = [q for q in result["data_quality"] if q["code"] == "list_entry_not_in_force"]
+    assert "dpl-1" in item["detail"]
     # the flat forms say it too
     row = dict(zip(RESULT_COLUMNS, next(flatten_result(result)), strict=True))
     assert row["match_status"].startswith("exact, not in force: expired 2026-03-15")

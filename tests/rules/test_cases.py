@@ -49,6 +49,8 @@ def test_every_enabled_rule_fires_in_some_case() -> None:
         (date(2025, 9, 15), date(2025, 9, 16)),  # an Entity List entry's start date
         (date(2024, 1, 31), date(2024, 2, 1)),  # an SDN designation's start date
         (date(2012, 4, 30), date(2012, 5, 1)),  # EO 13608 (Foreign Sanctions Evaders)
+        (date(2014, 12, 18), date(2014, 12, 19)),  # EO 13685 (Crimea)
+        (date(2022, 2, 20), date(2022, 2, 21)),  # EO 14065 (so-called DNR, LNR)
         (date(2025, 11, 9), date(2025, 11, 10)),  # Affiliates Rule suspended
         (date(2026, 11, 9), date(2026, 11, 10)),  # Affiliates Rule revives
         (date(2026, 7, 9), date(2026, 7, 10)),  # AE out of D:3/D:4, into A:5
