@@ -25,7 +25,11 @@ from pathlib import Path
 from compliance.errors import FileFormatError
 
 ADVANCED_BASES = frozenset({"3A090", "4A090"})
-Z_ITEMS = frozenset({"3A001", "4A003", "4A004", "4A005", "5A002", "5A004", "5A992"})
+# ECCNs whose .z paragraph is an advanced-computing item (the .z items License Exceptions
+# NAC/ACA name in 15 CFR 740.8: hardware and the 5D002.z / 5D992.z software).
+Z_ITEMS = frozenset(
+    {"3A001", "4A003", "4A004", "4A005", "5A002", "5A004", "5A992", "5D002", "5D992"}
+)
 _VENDOR_PREFIX = re.compile(r"^(nvidia|amd|intel|google|huawei|cambricon)\s+", re.IGNORECASE)
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -56,6 +60,9 @@ class Classification:
     tpp: float | None
     performance_density: float | None
     basis: str  # how the classification was reached, for the explanation
+    # Designed or marketed for data centres (the table's notes); None for a model it does not
+    # know. A 3A090.a part that is not a data-centre part can use License Exceptions NAC/ACA.
+    datacenter: bool | None = None
 
 
 def _key(model: str) -> str:
@@ -186,7 +193,18 @@ def classify(
                 basis += f"; screened as {derived_eccn}"
                 eccn, advanced, level = f"{derived_eccn} (record: {eccn})", True, derived
         return Classification(
-            eccn, advanced, level, False, conflict, model, vendor, origin, use_tpp, shown_pd, basis
+            eccn,
+            advanced,
+            level,
+            False,
+            conflict,
+            model,
+            vendor,
+            origin,
+            use_tpp,
+            shown_pd,
+            basis,
+            row.datacenter if row else None,
         )
     if derived is None:
         why = (
@@ -195,7 +213,18 @@ def classify(
             else (f"TPP {use_tpp:g} is between 1600 and 4800 and the die area is unknown")
         )
         return Classification(
-            None, None, None, True, False, model, vendor, origin, use_tpp, shown_pd, why
+            None,
+            None,
+            None,
+            True,
+            False,
+            model,
+            vendor,
+            origin,
+            use_tpp,
+            shown_pd,
+            why,
+            row.datacenter if row else None,
         )
     advanced = derived in ("a", "b")
     text = f"TPP {use_tpp:g}" + (f", PD {density:.2f}" if density is not None else "")
@@ -211,4 +240,5 @@ def classify(
         use_tpp,
         shown_pd,
         f"{derived_eccn} from {text} ({source})",
+        row.datacenter if row else None,
     )

@@ -204,6 +204,7 @@ def data_centre_facts(
         "item.eccn": item.eccn,
         "item.advanced_computing": item.advanced,
         "item.level": item.level,
+        "item.datacenter": item.datacenter,
         "item.undetermined": item.undetermined,
         "item.eccn_conflict": item.conflict,
         "item.tpp": item.tpp,

@@ -411,6 +411,7 @@ def _item_out(item: Classification) -> dict[str, Any]:
         "eccn": item.eccn,
         "advanced_computing": item.advanced,
         "level": item.level,
+        "datacenter": item.datacenter,
         "undetermined": item.undetermined,
         "eccn_conflict": item.conflict,
         "model": item.model,

@@ -139,6 +139,13 @@ FACTS: dict[str, FactSpec] = {
             choices=("a", "b", "z"),
         ),
         _spec(
+            "item.datacenter",
+            FactType.BOOL,
+            "designed or marketed for data centres (reference table; missing for a model the "
+            "table does not know)",
+            DATA_CENTRE,
+        ),
+        _spec(
             "item.undetermined",
             FactType.BOOL,
             "the accelerators could not be classified from what the record gives",

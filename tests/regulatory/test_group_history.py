@@ -39,3 +39,14 @@ def test_an_unverified_change_marks_the_rules_reading_d5_unverified() -> None:
     # the Cambodia removal was seen only in secondary sources
     assert RULESET.group_verified(("D:5",), date(2025, 11, 6)) is False
     assert RULESET.group_verified(("D:5",), date(2021, 12, 8)) is True
+
+
+def test_the_z_items_license_exceptions_name_include_the_software_ones() -> None:
+    from compliance.accelerators import classify, parse_eccn
+
+    assert parse_eccn("5D002.z") == (True, "z") and parse_eccn("5D992.z") == (True, "z")
+    assert parse_eccn("5D002.a") == (False, None)
+    # the reference table tells a consumer part from a data-centre one
+    assert classify("RTX 4090", None, None).datacenter is False
+    assert classify("H100 SXM", None, None).datacenter is True
+    assert classify("Mystery X1", "3A090.a", None).datacenter is None
