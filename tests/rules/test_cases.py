@@ -51,6 +51,8 @@ def test_every_enabled_rule_fires_in_some_case() -> None:
         (date(2012, 4, 30), date(2012, 5, 1)),  # EO 13608 (Foreign Sanctions Evaders)
         (date(2014, 12, 18), date(2014, 12, 19)),  # EO 13685 (Crimea)
         (date(2022, 2, 20), date(2022, 2, 21)),  # EO 14065 (so-called DNR, LNR)
+        (date(2024, 9, 11), date(2024, 9, 12)),  # EO 14071 IT and software services
+        (date(2023, 11, 16), date(2023, 11, 17)),  # NAC, the October 2023 rule
         (date(2025, 11, 9), date(2025, 11, 10)),  # Affiliates Rule suspended
         (date(2026, 11, 9), date(2026, 11, 10)),  # Affiliates Rule revives
         (date(2026, 7, 9), date(2026, 7, 10)),  # AE out of D:3/D:4, into A:5
