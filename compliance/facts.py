@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from compliance.accelerators import Classification
+from compliance.matching.addresses import AddressHit
 from compliance.model import EntityType, ListEntry, Match, Party
 from compliance.records import DataCentre
 
@@ -144,6 +145,30 @@ def hit_record(
     }
 
 
+def address_hit_record(
+    source: str, entry: ListEntry, hit: AddressHit, query: str, out_of_force: str | None = None
+) -> dict[str, Any]:
+    """One ``address_hits`` item: a listed address the record's address holds."""
+    return {
+        "list": entry.list_code,
+        "source": source,
+        "status": "address",
+        "declared_outcome": entry.declared_outcome.value if entry.declared_outcome else None,
+        "entry_id": entry.key,
+        "entry_name": entry.name,
+        "matched_name": None,
+        "score": hit.score,
+        "license_requirement": entry.license_requirement,
+        "license_policy": entry.license_policy,
+        "federal_register": entry.federal_register,
+        "listed_address": hit.address.text,
+        "query_address": query,
+        "shared": list(hit.shared),
+        "in_force": out_of_force is None,
+        "not_in_force": out_of_force,
+    }
+
+
 def _extra(extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return dict(extra)
 
@@ -159,6 +184,7 @@ def customer_facts(
     hits: tuple[dict[str, Any], ...],
     owners: tuple[dict[str, Any], ...],
     listed_share_unknown: bool,
+    address_hits: tuple[dict[str, Any], ...] = (),
 ) -> dict[str, Any]:
     extra = _extra(party.extra)
     return {
@@ -175,9 +201,18 @@ def customer_facts(
         "region": covered_region(party.address),
         "service": keyword(party.service),
         "list_hits": hits,
+        "address_hits": address_hits,
         "ownership.owners": owners,
         "ownership.listed_share_unknown": listed_share_unknown,
     }
+
+
+def data_centre_address(dc: DataCentre) -> str | None:
+    """The address a data centre is screened under: its ``address`` column with its city."""
+    street = _extra(dc.extra).get("address", "").strip()
+    if not street:
+        return None
+    return f"{street}, {dc.city}" if dc.city and dc.city not in street else street
 
 
 def data_centre_facts(
@@ -185,6 +220,7 @@ def data_centre_facts(
     item: Classification,
     hits: tuple[dict[str, Any], ...],
     owners: tuple[dict[str, Any], ...],
+    address_hits: tuple[dict[str, Any], ...] = (),
 ) -> dict[str, Any]:
     extra = _extra(dc.extra)
     return {
@@ -212,6 +248,7 @@ def data_centre_facts(
         "item.count": float(dc.accelerator_count) if dc.accelerator_count is not None else None,
         "item.origin_country": item.origin_country,
         "list_hits": hits,
+        "address_hits": address_hits,
         "ownership.owners": owners,
         "ownership.listed_share_unknown": False,
     }

@@ -32,14 +32,17 @@ from compliance.accelerators import (
 )
 from compliance.facts import (
     CIP_FIELDS,
+    address_hit_record,
     cip_missing,
     customer_facts,
+    data_centre_address,
     data_centre_facts,
     hit_record,
     in_force,
     match_status,
     not_in_force,
 )
+from compliance.matching.addresses import AddressIndex
 from compliance.matching.engine import ENGINE_VERSION, Matcher
 from compliance.model import EntityType, ListEntry, Match, Party
 from compliance.normalize import invisible_characters, symbols, visual_form
@@ -80,9 +83,29 @@ class ScreeningContext:
             self._cache["entries"] = entries
         return entries.get((source, key))
 
+    def address_index(self) -> AddressIndex:
+        found: AddressIndex | None = self._cache.get("addresses")
+        if found is None:
+            found = self._cache["addresses"] = AddressIndex(self.matcher.index.entries)
+        return found
+
+    def address_hits(self, address: str | None, country: str | None) -> tuple[dict[str, Any], ...]:
+        """The listed addresses ``address`` holds (``address_hits`` records, each with whether
+        its entry counts on ``as_of``)."""
+        if not address:
+            return ()
+        entries = self.matcher.index.entries
+        out = []
+        for hit in self.address_index().match(address, country):
+            source, entry = entries[hit.entry]
+            why = not_in_force(entry, self.as_of, self.not_held.get((source, entry.key)))
+            out.append(address_hit_record(source, entry, hit, address, why))
+        return tuple(out)
+
     def warm(self) -> None:
         """Build the lazy lookups now (before worker processes fork, so they share them)."""
         self.entry("", "")
+        self.address_index()
         _context_part(self)
         symbols.warm()
 
@@ -240,6 +263,23 @@ def _data_centre_missing(dc: DataCentre) -> list[dict[str, str]]:
     ]
 
 
+_ADDRESS_KEYS = (
+    "entry_id", "entry_name", "listed_address", "query_address", "score", "shared",
+)  # fmt: skip
+
+
+def _address_out(hits: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    """``address_matches``: each listed address the record's address holds, with its entry."""
+    out = []
+    for h in hits:
+        item = {"list": h["source"], "program": h["list"], **{k: h[k] for k in _ADDRESS_KEYS}}
+        if not h["in_force"]:
+            item["in_force"] = False
+            item["not_in_force"] = h["not_in_force"]
+        out.append(item)
+    return out
+
+
 def _not_in_force_quality(hits: tuple[dict[str, Any], ...]) -> list[dict[str, str]]:
     """A ``list_entry_not_in_force`` data-quality item for each matched entry that does not
     count on the screening date (shown, never decided on)."""
@@ -371,7 +411,10 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
         if party.owners or party.parent_name or party.ultimate_parent_name
         else ()
     )
-    facts = customer_facts(party, in_force(hits), links, listed_share_unknown(links))
+    addressed = ctx.address_hits(party.address, party.country)
+    facts = customer_facts(
+        party, in_force(hits), links, listed_share_unknown(links), in_force(addressed)
+    )
     rule_hits = _evaluate(ctx, facts, "customer")
     unresolved = any(h["status"] != "confirmed" for h in in_force(hits))
     out: dict[str, Any] = {
@@ -381,9 +424,13 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
         "matches": _matches_out(matches, hits),
         "rule_hits": [h.to_dict() for h in rule_hits],
         "data_quality": (
-            _party_missing(party) + data_quality(_party_texts(party)) + _not_in_force_quality(hits)
+            _party_missing(party)
+            + data_quality(_party_texts(party))
+            + _not_in_force_quality(hits + addressed)
         ),
     }
+    if addressed:
+        out["address_matches"] = _address_out(addressed)
     if links:
         out["ownership"] = _ownership_out(links)
     out.update(_common(ctx, screening_id(party, ctx, links)))
@@ -432,7 +479,8 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
     matches = ctx.matcher.match(party, threshold=ctx.threshold)
     hits = ctx.hits(party, matches)
     links = owner_links(party, ctx.screen_name, ctx.graph) if party.ultimate_parent_name else ()
-    facts = data_centre_facts(dc, item, in_force(hits), links)
+    addressed = ctx.address_hits(data_centre_address(dc), dc.country)
+    facts = data_centre_facts(dc, item, in_force(hits), links, in_force(addressed))
     rule_hits = _evaluate(ctx, facts, "data_centre")
     unresolved = any(h["status"] != "confirmed" for h in in_force(hits))
     out: dict[str, Any] = {
@@ -445,9 +493,11 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
         "data_quality": (
             _data_centre_missing(dc)
             + data_quality(_data_centre_texts(dc))
-            + _not_in_force_quality(hits)
+            + _not_in_force_quality(hits + addressed)
         ),
     }
+    if addressed:
+        out["address_matches"] = _address_out(addressed)
     if links:
         out["ownership"] = _ownership_out(links)
     out.update(_common(ctx, screening_id(dc, ctx, links)))

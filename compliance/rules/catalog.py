@@ -172,6 +172,12 @@ FACTS: dict[str, FactSpec] = {
             DATA_CENTRE,
         ),
         _spec("list_hits", FactType.HITS, "list entries the record's own names matched"),
+        _spec(
+            "address_hits",
+            FactType.HITS,
+            "list entries whose listed address the record's address holds (customer: "
+            "address; data centre: its address column and city)",
+        ),
         _spec("ownership.owners", FactType.OWNERS, "owners, parent and ultimate parent"),
         _spec(
             "ownership.listed_share_unknown",

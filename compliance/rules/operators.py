@@ -200,6 +200,8 @@ def describe_hit(hit: Mapping[str, Any]) -> str:
         f"{hit.get('list')} entry '{hit.get('entry_name')}' ({hit.get('source')} "
         f"{hit.get('entry_id')}), {hit.get('status')}, score {hit.get('score')}"
     )
+    if hit.get("listed_address"):
+        text += f"; listed address: {hit['listed_address']}"
     for key in ("license_requirement", "license_policy", "federal_register"):
         if hit.get(key):
             text += f"; {key.replace('_', ' ')}: {hit[key]}"
@@ -296,7 +298,15 @@ def compile_leaf(op: str, value: Any, groups: GroupLookup) -> tuple[Predicate, E
     if op == "contains":
         return (lambda v: v is not None and value in v), None
     if op == "not_empty":
-        return (lambda v: bool(v)), None
+
+        def counted(v: Any) -> list[Any]:
+            # a hit on an entry that does not count on the screening date is not counted
+            return [x for x in v or () if not isinstance(x, Mapping) or x.get("in_force", True)]
+
+        def not_empty_evidence(v: Any) -> list[str]:
+            return [describe_hit(x) for x in counted(v) if isinstance(x, Mapping)]
+
+        return (lambda v: bool(counted(v))), not_empty_evidence
     if op == "has":
 
         def has(v: Any) -> bool:
