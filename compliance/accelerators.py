@@ -18,6 +18,7 @@ import csv
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -43,6 +44,9 @@ class Accelerator:
     performance_density: float | None
     typical_eccn: str
     datacenter: bool
+    # Aggregate bidirectional transfer rate to ICs other than memory, GB/s (the October 2022
+    # test); None when not known.
+    interconnect_gbs: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,7 @@ def read_table(path: Path) -> dict[str, Accelerator]:
                     performance_density=_number(row["performance_density"]),
                     typical_eccn=row["typical_eccn"],
                     datacenter="[non-datacenter]" not in row["notes"],
+                    interconnect_gbs=_number(row.get("interconnect_gbs") or ""),
                 )
             except (KeyError, ValueError) as exc:
                 raise FileFormatError(path, f"bad row: {exc}", line=line) from exc
@@ -160,13 +165,29 @@ def parse_eccn(eccn: str) -> tuple[bool, str | None]:
     return False, None
 
 
+# The history of ECCN 3A090 (rules/README.md, "History"): none before the October 2022 rule;
+# from 2022-10-07 (87 FR 62186) an IC with TPP >= 4800 AND an aggregate bidirectional transfer
+# rate of 600 GB/s or more; from 2023-11-17 (88 FR 73458) the TPP and performance-density
+# tests of level_from_thresholds, with no interconnect test, and the .z items.
+AC_RULE_2022 = date(2022, 10, 7)
+AC_RULE_2023 = date(2023, 11, 17)
+INTERCONNECT_2022_GBS = 600.0
+
+
 def classify(
     model: str | None,
     eccn: str | None,
     tpp: float | None,
     table: dict[str, Accelerator] | None = None,
+    as_of: date | None = None,
 ) -> Classification:
+    """The ``item.*`` facts of a data centre's accelerators under ECCN 3A090 as it read on
+    ``as_of`` (today's text when None). Worked example: an A800 (TPP 4992, NVLink 400 GB/s)
+    is not 3A090 on 2023-06-01 (under 600 GB/s, the October 2022 test) and is 3A090.a from
+    2023-11-17."""
     table = default_table() if table is None else table
+    if as_of is not None and as_of < AC_RULE_2023:
+        return _classify_before_2023(model, eccn, tpp, table, as_of)
     row = lookup(model, table)
     use_tpp = tpp if tpp is not None else (row.tpp if row else None)
     density = row.performance_density if row else None
@@ -241,4 +262,70 @@ def classify(
         shown_pd,
         f"{derived_eccn} from {text} ({source})",
         row.datacenter if row else None,
+    )
+
+
+def _classify_before_2023(
+    model: str | None,
+    eccn: str | None,
+    tpp: float | None,
+    table: dict[str, Accelerator],
+    as_of: date,
+) -> Classification:
+    """3A090 before 2023-11-17: nothing before 2022-10-07, then the October 2022 test (TPP >=
+    4800 and >= 600 GB/s). The record's ECCN is read as today's classification: it stands only
+    when neither the model nor a TPP lets the test be applied."""
+    row = lookup(model, table)
+    use_tpp = tpp if tpp is not None else (row.tpp if row else None)
+    vendor = row.vendor if row else None
+    origin = row.origin_country if row else None
+    density = row.performance_density if row else None
+    datacenter = row.datacenter if row else None
+
+    def result(advanced: bool | None, undetermined: bool, basis: str) -> Classification:
+        return Classification(
+            "3A090 (October 2022 text)" if advanced else None,
+            advanced,
+            "a" if advanced else None,
+            undetermined,
+            False,
+            model,
+            vendor,
+            origin,
+            use_tpp,
+            density,
+            basis,
+            datacenter,
+        )
+
+    if as_of < AC_RULE_2022:
+        return result(False, False, f"ECCN 3A090 did not exist on {as_of.isoformat()}")
+    link = row.interconnect_gbs if row else None
+    if use_tpp is None:
+        if eccn:
+            advanced, _ = parse_eccn(eccn)
+            base = eccn.upper().partition(".")[0]
+            advanced = advanced and base in ADVANCED_BASES
+            return result(
+                advanced,
+                False,
+                f"ECCN {eccn} from the record (no TPP to apply the October 2022 test)",
+            )
+        return result(None, True, "no ECCN, no known model and no TPP")
+    if use_tpp < 4800:
+        return result(False, False, f"TPP {use_tpp:g} < 4800 (October 2022 text of 3A090)")
+    if link is None:
+        return result(
+            None,
+            True,
+            f"TPP {use_tpp:g} >= 4800 but the interconnect rate is unknown (October 2022 "
+            "text of 3A090: 600 GB/s or more)",
+        )
+    advanced = link >= INTERCONNECT_2022_GBS
+    sign = ">=" if advanced else "<"
+    return result(
+        advanced,
+        False,
+        f"TPP {use_tpp:g} >= 4800 and interconnect {link:g} GB/s {sign} 600 "
+        "(October 2022 text of 3A090)",
     )

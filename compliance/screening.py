@@ -474,7 +474,7 @@ def _item_out(item: Classification) -> dict[str, Any]:
 def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
     """Screen one data centre: classify its accelerators, screen its operator and the
     operator's ultimate parent, and apply the location and headquarters rules."""
-    item = classify(dc.accelerator_model, dc.eccn, dc.tpp_per_device)
+    item = classify(dc.accelerator_model, dc.eccn, dc.tpp_per_device, as_of=ctx.as_of)
     party = data_centre_party(dc)
     matches = ctx.matcher.match(party, threshold=ctx.threshold)
     hits = ctx.hits(party, matches)
