@@ -202,6 +202,8 @@ def classify(
     shown_pd = round(density, 2) if density is not None else None
     if eccn:
         advanced, level = parse_eccn(eccn)
+        if advanced and level is None and derived in ("a", "b"):
+            level = derived  # "3A090" with no paragraph: the model's or TPP's
         conflict = derived is not None and (
             (derived in ("a", "b")) != advanced or (level in ("a", "b") and derived != level)
         )
@@ -302,14 +304,16 @@ def _classify_before_2023(
         return result(False, False, f"ECCN 3A090 did not exist on {as_of.isoformat()}")
     link = row.interconnect_gbs if row else None
     if use_tpp is None:
+        if eccn and not parse_eccn(eccn)[0]:
+            return result(False, False, f"ECCN {eccn} from the record")
         if eccn:
-            advanced, _ = parse_eccn(eccn)
-            base = eccn.upper().partition(".")[0]
-            advanced = advanced and base in ADVANCED_BASES
+            # Today's 3A090 paragraph says nothing of the October 2022 test (a .b part, and
+            # many .a parts, were not 3A090 then): it needs the TPP and the interconnect.
             return result(
-                advanced,
-                False,
-                f"ECCN {eccn} from the record (no TPP to apply the October 2022 test)",
+                None,
+                True,
+                f"ECCN {eccn} from the record is today's classification; the October 2022 "
+                "text of 3A090 needs the TPP and the interconnect rate",
             )
         return result(None, True, "no ECCN, no known model and no TPP")
     if use_tpp < 4800:

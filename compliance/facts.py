@@ -93,16 +93,21 @@ def not_in_force(entry: ListEntry | None, as_of: date, history: str | None = Non
 
     An entry counts from its ``start_date`` to its ``end_date``, both inclusive (a Denied
     Persons order "in effect until" its expiry date; a designation from the day it is
-    published). ``history`` is what the list's stored versions say, when they say it: the
-    version in force on ``as_of`` did not hold the entry (see
-    :meth:`compliance.store.repository.ListRepository.not_held_on`). Worked example: a Denied
+    published). ``history`` is what the list's stored versions say, when they say it: no
+    version dated on or before ``as_of`` held the entry (see
+    :meth:`compliance.store.repository.ListRepository.not_held_on`); it is used only for an
+    entry that gives no start date of its own. Worked example: a Denied
     Persons order expiring 2020-05-01, screened as of 2026-12-01 -> "expired 2020-05-01".
     """
-    if history:
-        return history
     if entry is None:
-        return None
-    return dates_not_in_force(entry.start_date, entry.end_date, as_of)
+        return history
+    own = dates_not_in_force(entry.start_date, entry.end_date, as_of)
+    if own is not None:
+        return own
+    # The list's own start date, when it gives one, is more precise than the dates of the
+    # versions this program happened to store: an entry listed on 01-15 counts on 01-20 even
+    # if the version stored on 01-01 could not hold it yet.
+    return history if _day(entry.start_date) is None else None
 
 
 def dates_not_in_force(start_date: str | None, end_date: str | None, as_of: date) -> str | None:
@@ -221,6 +226,7 @@ def data_centre_facts(
     hits: tuple[dict[str, Any], ...],
     owners: tuple[dict[str, Any], ...],
     address_hits: tuple[dict[str, Any], ...] = (),
+    listed_share_unknown: bool = False,
 ) -> dict[str, Any]:
     extra = _extra(dc.extra)
     return {
@@ -250,5 +256,5 @@ def data_centre_facts(
         "list_hits": hits,
         "address_hits": address_hits,
         "ownership.owners": owners,
-        "ownership.listed_share_unknown": False,
+        "ownership.listed_share_unknown": listed_share_unknown,
     }

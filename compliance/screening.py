@@ -42,7 +42,7 @@ from compliance.facts import (
     match_status,
     not_in_force,
 )
-from compliance.matching.addresses import AddressIndex
+from compliance.matching.addresses import ADDRESS_VERSION, AddressIndex
 from compliance.matching.engine import ENGINE_VERSION, Matcher
 from compliance.model import EntityType, ListEntry, Match, Party
 from compliance.normalize import invisible_characters, symbols, visual_form
@@ -203,6 +203,7 @@ def _context_part(ctx: ScreeningContext) -> str:
                 "lists": ctx.list_versions,
                 "ruleset": ctx.ruleset_version,
                 "engine": ENGINE_VERSION,
+                "addresses": ADDRESS_VERSION,
                 "threshold": ctx.effective_threshold,
                 "as_of": ctx.as_of.isoformat(),
                 "not_held": sorted(f"{k[0]}|{k[1]}|{v}" for k, v in ctx.not_held.items()),
@@ -283,16 +284,17 @@ def _address_out(hits: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
 def _not_in_force_quality(hits: tuple[dict[str, Any], ...]) -> list[dict[str, str]]:
     """A ``list_entry_not_in_force`` data-quality item for each matched entry that does not
     count on the screening date (shown, never decided on)."""
-    return [
-        {
-            "code": "list_entry_not_in_force",
-            "field": "matches",
-            "detail": f"{h['list']} entry {h['entry_id']} '{h['entry_name']}' ({h['source']}): "
-            f"{h['not_in_force']}; not applied",
-        }
-        for h in hits
-        if not h["in_force"]
-    ]
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for h in hits:
+        key = (h["source"], h["entry_id"])
+        if not h["in_force"] and key not in out:  # matched by name and by address: once
+            out[key] = {
+                "code": "list_entry_not_in_force",
+                "field": "address_matches" if h["status"] == "address" else "matches",
+                "detail": f"{h['list']} entry {h['entry_id']} '{h['entry_name']}' "
+                f"({h['source']}): {h['not_in_force']}; not applied",
+            }
+    return list(out.values())
 
 
 def _ownership_out(links: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
@@ -480,7 +482,9 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
     hits = ctx.hits(party, matches)
     links = owner_links(party, ctx.screen_name, ctx.graph) if party.ultimate_parent_name else ()
     addressed = ctx.address_hits(data_centre_address(dc), dc.country)
-    facts = data_centre_facts(dc, item, in_force(hits), links, in_force(addressed))
+    facts = data_centre_facts(
+        dc, item, in_force(hits), links, in_force(addressed), listed_share_unknown(links)
+    )
     rule_hits = _evaluate(ctx, facts, "data_centre")
     unresolved = any(h["status"] != "confirmed" for h in in_force(hits))
     out: dict[str, Any] = {

@@ -193,13 +193,15 @@ def test_accelerator_table() -> None:
     rows = _read_csv(ACCELERATORS)
     assert list(rows[0]) == [
         "model", "vendor", "origin_country", "tpp", "die_area_mm2", "performance_density",
-        "typical_eccn", "notes", "source",
+        "interconnect_gbs", "typical_eccn", "notes", "source",
     ]  # fmt: skip
     assert 20 <= len(rows) <= 35
     models = [r["model"] for r in rows]
     assert len(models) == len(set(models))
     for r in rows:
         assert r["source"].strip(), r["model"]
+        if r["interconnect_gbs"]:  # the October 2022 test's second figure
+            assert 0 < float(r["interconnect_gbs"]) <= 10_000, r["model"]
         tpp = float(r["tpp"])
         datacenter = "[non-datacenter]" not in r["notes"]
         if r["die_area_mm2"]:

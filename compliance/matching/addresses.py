@@ -11,10 +11,13 @@ How an address is compared:
   abbreviations are written out ("St" -> street, "Rd" -> road, "Bldg" -> building) and filler
   words dropped ("no", "the", "of");
 * every number the listed address gives (house number, floor, unit, postcode) must be in the
-  query: "11 Collyer Quay" is not "10 Collyer Quay";
+  query, in a part (the text between commas) sharing a word with the listed number's part:
+  "11 Collyer Quay" is not "10 Collyer Quay", "No. 1 Xinxi Road" is not "Unit 1, No. 10 Xinxi
+  Road", but "No. 37 Asseman Tower" is "Asseman Tower, No. 37";
 * the listed address's words must be in the query, by rarity (a word found in many listed
   addresses, "beijing", "road", weighs little): the score is the weighted share of the listed
   address held by the query, a word one typo away counting 0.9;
+* candidates are the listed addresses sharing a rare word with the query;
 * a listed address must be specific enough to mean one place: a number and two words, one of
   them rare (in at most ``RARE_DF`` listed addresses), or, without a number, five words, three
   of them rare; "Beijing, China", "Moscow" or "Cabo Delgado Province, Mozambique" never match;
@@ -41,10 +44,14 @@ from compliance.model import Address, ListEntry
 
 THRESHOLD = 0.85  # weighted share of the listed address the query must hold
 RARE_DF = 50  # a word in at most this many listed addresses is "rare"
-MAX_DF = 2000  # words in more listed addresses than this are not looked up
 MAX_CANDIDATES = 200
+MAX_CHARS = 2_000  # an address longer than this is compared by its beginning
+MAX_WORDS = 60
+# Part of every screening id (compliance.screening): a change to how addresses are compared
+# replays as a different screening.
+ADDRESS_VERSION = "address-1"
 _TYPO_SIMILARITY = 0.9
-_WORD = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[0-9]+|[a-z]+")
 _ABBREVIATIONS = {
     "st": "street", "str": "street", "rd": "road", "ave": "avenue", "av": "avenue",
     "blvd": "boulevard", "bldg": "building", "bld": "building", "fl": "floor", "flr": "floor",
@@ -59,14 +66,9 @@ def address_words(text: str) -> tuple[str, ...]:
     """The words and numbers an address is compared by ("8 Jianguomen Outer St." ->
     ``("8", "jianguomen", "outer", "street")``). Numbers written with letters attached are
     split ("12F" -> "12", "f"; "#18-01" -> "18", "01")."""
-    folded = anyascii(text).lower()
-    words: list[str] = []
-    for raw in _WORD.findall(folded):
-        for part in re.findall(r"[0-9]+|[a-z]+", raw):
-            part = _ABBREVIATIONS.get(part, part)
-            if part and part not in _FILLER:
-                words.append(part)
-    return tuple(words)
+    folded = (text if text.isascii() else anyascii(text)).lower()
+    get = _ABBREVIATIONS.get
+    return tuple(word for raw in _TOKEN.findall(folded) if (word := get(raw, raw)) not in _FILLER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,42 +88,115 @@ class _Listed:
     address: Address
     words: tuple[str, ...]
     numbers: frozenset[str]
+    # each number with the words of the part of the address it stands in
+    beside: tuple[tuple[str, frozenset[str]], ...]
+
+
+_SEPARATORS = frozenset({",", ";", "\n"})
+
+
+_PART_TOKEN = re.compile(r"[0-9]+|[a-z]+|[,;\n]")
+
+
+def _parts(text: str) -> list[tuple[str, ...]]:
+    """The words of each part of an address (the text between commas), in one pass."""
+    text = text[:MAX_CHARS]
+    folded = (text if text.isascii() else anyascii(text)).lower()
+    get = _ABBREVIATIONS.get
+    parts: list[tuple[str, ...]] = []
+    words: list[str] = []
+    for raw in _PART_TOKEN.findall(folded):
+        if raw in _SEPARATORS:
+            if words:
+                parts.append(tuple(words))
+                words = []
+        elif (word := get(raw, raw)) not in _FILLER:
+            words.append(word)
+    if words:
+        parts.append(tuple(words))
+    return parts
+
+
+def _beside(parts: Sequence[tuple[str, ...]]) -> dict[str, list[frozenset[str]]]:
+    """Each number of an address with the words of the part it stands in, once per occurrence:
+    "Room 1203, 8 Jianguomen Outer St" -> {"1203": [{room}], "8": [{jianguomen, outer,
+    street}]}."""
+    out: dict[str, list[frozenset[str]]] = {}
+    for words in parts:
+        numbers = [w for w in words if w.isdigit()]
+        if numbers:
+            letters = frozenset(w for w in words if not w.isdigit())
+            for number in numbers:
+                out.setdefault(number, []).append(letters)
+    return out
+
+
+def _numbers_in_place(item: _Listed, query: dict[str, list[frozenset[str]]]) -> bool:
+    """Every number of the listed address is in the query, in a part sharing a word with the
+    listed number's part (or standing alone in either): "No. 1 Xinxi Road" is not "Unit 1,
+    No. 10 Xinxi Road", "Room 1203, 8 Jianguomen" is not "Room 8, 1203 Jianguomen"; "No. 37
+    Asseman Tower" is "Asseman Tower, No. 37"."""
+    for number, near in item.beside:
+        found = query.get(number)
+        if found is None:
+            return False
+        if near and not any(not words or near & words for words in found):
+            return False
+    return True
 
 
 class AddressIndex:
-    """Every address the lists give, indexed by word (built once per set of list versions)."""
+    """Every address the lists give that names one place, indexed by its rare words (built once
+    per set of list versions, before batch workers fork)."""
 
     def __init__(self, entries: Sequence[tuple[str, ListEntry]]) -> None:
-        self.items: list[_Listed] = []
-        postings: dict[str, list[int]] = defaultdict(list)
-        seen: set[tuple[int, str]] = set()
+        listed: list[tuple[int, Address, tuple[str, ...], list[tuple[str, ...]]]] = []
+        seen: set[tuple[int, tuple[str, ...]]] = set()
         for pos, (_, entry) in enumerate(entries):
             for address in entry.addresses:
-                words = address_words(address.text)
-                key = (pos, " ".join(words))
-                if not words or key in seen:
+                parts = _parts(address.text)
+                words = tuple(w for part in parts for w in part)[:MAX_WORDS]
+                if not words or (pos, words) in seen:
                     continue
-                seen.add(key)
-                at = len(self.items)
-                self.items.append(
-                    _Listed(pos, address, words, frozenset(w for w in words if w.isdigit()))
-                )
-                for word in set(words):
+                seen.add((pos, words))
+                listed.append((pos, address, words, parts))
+        # How many distinct addresses hold a word: sixty front companies at one address make
+        # it no commoner than one (the most listed addresses must stay matchable).
+        unique = {words for _, _, words, _ in listed}
+        df: dict[str, int] = defaultdict(int)
+        for words in unique:
+            for word in set(words):
+                df[word] += 1
+        self.df: dict[str, int] = dict(df)
+        n = max(len(unique), 1)
+        self.weight: dict[str, float] = {
+            w: math.log((n + 1) / df) + 1.0 for w, df in self.df.items()
+        }
+        self.items: list[_Listed] = []
+        postings: dict[str, list[int]] = defaultdict(list)
+        for pos, address, words, parts in listed:
+            numbers = frozenset(w for w in words if w.isdigit())
+            if not self._specific(words, numbers):
+                continue  # "Moscow", "Beijing, China": never matched, not indexed
+            at = len(self.items)
+            beside = tuple(
+                (number, frozenset().union(*near)) for number, near in _beside(parts).items()
+            )
+            self.items.append(_Listed(pos, address, words, numbers, beside))
+            for word in set(words):
+                if not word.isdigit() and self.df[word] <= RARE_DF:
                     postings[word].append(at)
         self.postings: dict[str, list[int]] = dict(postings)
-        n = max(len(self.items), 1)
-        self.weight: dict[str, float] = {
-            w: math.log((n + 1) / len(p)) + 1.0 for w, p in self.postings.items()
-        }
 
     def _df(self, word: str) -> int:
-        return len(self.postings.get(word, ()))
+        return self.df.get(word, 0)
 
-    def _specific(self, item: _Listed) -> bool:
+    def _specific(self, words: Sequence[str], numbers: frozenset[str]) -> bool:
         """Whether a listed address names one place (see the module notes)."""
-        letters = [w for w in set(item.words) if not w.isdigit() and len(w) >= 2]
-        rare = sum(1 for w in letters if self._df(w) <= RARE_DF)
-        if item.numbers:
+        letters = [w for w in set(words) if len(w) >= 2 and not w.isdigit()]
+        df = self.df
+        rare = sum(1 for w in letters if df.get(w, 0) <= RARE_DF)
+        if numbers:
             return rare >= 1 and len(letters) >= 2
         return rare >= 3 and len(letters) >= 5
 
@@ -129,25 +204,29 @@ class AddressIndex:
         """The listed addresses ``text`` holds, best first (one per entry)."""
         if not text:
             return []
-        query = address_words(text)
+        parts = _parts(text)
+        query = tuple(w for part in parts for w in part)[:MAX_WORDS]
         if not query:
             return []
         qset = set(query)
+        # Candidates: the listed addresses holding one of the query's rare words (every indexed
+        # address has one; a query holding 85% of an address's weight holds it).
         counts: dict[int, int] = defaultdict(int)
         for word in qset:
-            found = self.postings.get(word)
-            if found is not None and len(found) <= MAX_DF:
-                for at in found:
-                    counts[at] += 1
-        ranked = sorted((at for at, c in counts.items() if c >= 2), key=lambda a: -counts[a])
+            for at in self.postings.get(word, ()):
+                counts[at] += 1
+        if not counts:
+            return []
+        ranked = sorted(counts, key=lambda a: (-counts[a], a))[:MAX_CANDIDATES]
+        around = _beside(parts)
         best: dict[int, AddressHit] = {}
         long_query = [w for w in qset if len(w) >= 5 and not w.isdigit()]
-        for at in ranked[:MAX_CANDIDATES]:
+        for at in ranked:
             item = self.items[at]
             listed_country = item.address.country
             if country and listed_country and country != listed_country:
                 continue
-            if not item.numbers <= qset or not self._specific(item):
+            if not _numbers_in_place(item, around):
                 continue
             total = held = 0.0
             shared: list[str] = []

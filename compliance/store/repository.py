@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
@@ -89,13 +89,14 @@ def row_to_entry(row: ListEntryRow, aliases: Iterable[ListAliasRow]) -> ListEntr
 
 def version_date(version: ListVersion) -> date:
     """The first day a version is in force: the date its file gives (``published``), else the
-    day it was loaded."""
+    day before it was loaded (``loaded_at`` is UTC and a screening's ``as_of`` a local date: a
+    version loaded at 01:00 UTC on the 27th was already there on the 26th in California)."""
     if version.published:
         try:
             return date.fromisoformat(version.published[:10])
         except ValueError:
             pass
-    return version.loaded_at.date()
+    return version.loaded_at.date() - timedelta(days=1)
 
 
 class ListRepository:
@@ -213,15 +214,18 @@ class ListRepository:
         return list(range(start, start + n))
 
     def not_held_on(self, as_of: date) -> dict[tuple[str, str], str]:
-        """(source, entry key) -> why, for each entry of an active version that the version in
-        force on ``as_of`` did not hold: a screening dated before the active version's own
-        date applies only what the list said then, when the stored history says it.
+        """(source, entry key) -> why, for each entry of an active version that no stored
+        version dated on or before ``as_of`` held: a screening dated before the active
+        version's own date applies only what the list said then, when the stored history says
+        it (:func:`compliance.facts.not_in_force` uses this only for an entry that gives no
+        start date of its own).
 
-        A version is in force from its date (:func:`version_date`: the date the file gives,
-        else the day it was loaded) until the next version's. Nothing is excluded when the
-        active version's date is on or before ``as_of`` (the usual case), nor when no stored
-        version is dated on or before ``as_of`` (the history does not reach back that far:
-        the entries' own dates still apply)."""
+        A version is dated by :func:`version_date`. Nothing is excluded when the active version
+        is dated on or before ``as_of`` (the usual case), nor when no stored version is dated on
+        or before ``as_of`` (the history does not reach back that far). An entry any earlier
+        version held counts: a bad version loaded and then rolled back (a truncated file) must
+        not hide the entries the good ones held, so the versions are read together, not only
+        the latest of them."""
         out: dict[tuple[str, str], str] = {}
         for active in self.active_versions():
             if version_date(active) <= as_of:
@@ -229,12 +233,14 @@ class ListRepository:
             earlier = [v for v in self.versions(active.source) if version_date(v) <= as_of]
             if not earlier:
                 continue
-            then = max(earlier, key=lambda v: (version_date(v), v.seq))
-            held = set(self._keys(then))
+            held: set[str] = set()
+            for version in earlier:
+                held.update(self._keys(version))
             name = active.source.name
+            seqs = ", ".join(str(v.seq) for v in earlier)
             why = (
-                f"not on {name} version {then.seq} ({version_date(then).isoformat()}), the "
-                f"version in force on {as_of.isoformat()}; added by a later version"
+                f"on no {name} version dated on or before {as_of.isoformat()} (versions "
+                f"{seqs}); added by a later version"
             )
             for key in self._keys(active):
                 if key not in held:

@@ -126,3 +126,41 @@ def test_a_crafted_address_stays_cheap() -> None:
     index = AddressIndex([("x", e) for e in [*FILLER, LISTED]])
     assert index.match("beijing " * 20_000 + "8 jianguomen", "CN") == []
     assert index.match("", None) == [] and index.match("!!!", None) == []
+
+
+def _index(*entries: ListEntry) -> AddressIndex:
+    return AddressIndex([("x", e) for e in [*FILLER, *entries]])
+
+
+def _entry(key: str, address: str, country: str) -> ListEntry:
+    return ListEntry(key, f"PARTY {key}", ORG, "EL", addresses=(Address(address, country),))
+
+
+@pytest.mark.parametrize(
+    ("listed", "query"),
+    [
+        ("No. 1 Xinxi Road, Haidian District, Beijing",
+         "Building 3, Unit 1, No. 10 Xinxi Road, Haidian District, Beijing"),
+        ("No. 1 Xinxi Road, Haidian District, Beijing",
+         "Xinxi Road No. 66, Floor 1, Haidian District, Beijing"),
+        ("Room 1203, 8 Jianguomen Outer Street, Chaoyang District, Beijing",
+         "Room 8, 1203 Jianguomen Outer Street, Chaoyang District, Beijing"),
+    ],
+)  # fmt: skip
+def test_a_listed_number_must_stand_where_it_stands(listed: str, query: str) -> None:
+    index = _index(_entry("n1", listed, "CN"))
+    assert index.match(query, "CN") == []
+    assert [h.address.text for h in index.match(listed, "CN")] == [listed]  # the control
+
+
+def test_a_small_list_where_every_word_is_rare() -> None:
+    index = AddressIndex([("x", _entry("m1", "1 Main Street, London", "GB"))])
+    assert index.match("Flat 1, 221 Main Street, London", "GB") == []
+
+
+def test_an_address_many_listed_parties_share_stays_matchable() -> None:
+    fronts = [_entry(f"t{i}", "No. 37 Asseman Tower, Vali Asr Avenue, Tehran", "IR")
+              for i in range(60)]  # fmt: skip
+    index = AddressIndex([("x", e) for e in fronts])
+    found = index.match("Asseman Tower, No. 37, Vali Asr Ave., Tehran", "IR")
+    assert len(found) == 60 and found[0].score >= 0.85

@@ -100,16 +100,20 @@ def test_an_entry_counts_from_its_start_date(matcher: Matcher, as_of: date, deci
     assert result["matches"][0].get("in_force", True) is (decision != "clear")
 
 
-def test_the_version_history_excludes_an_entry_the_version_then_did_not_hold(
+def test_the_version_history_excludes_an_entry_the_versions_then_did_not_hold(
     matcher: Matcher,
 ) -> None:
-    why = "not on us-csl version 1 (2024-01-01), the version in force on 2024-06-01"
-    result = screen(matcher, "Zenith Photonics GmbH", date(2026, 1, 1), {("us-csl", "el-1"): why})
+    why = "on no us-csl version dated on or before 2026-01-01 (versions 1); added by a later"
+    # DENIED gives its own start date (2016-03-15): the list's date wins over the history
+    held = screen(matcher, "Acme Export Trading LLC", date(2026, 1, 1), {("us-csl", "dpl-1"): why})
+    assert held["decision"] == "prohibited"
+    undated = Matcher.build([("us-csl", [ListEntry("el-2", "ORION QUANTUM LABS", ORG, "EL")])])
+    result = screen(undated, "Orion Quantum Labs", date(2026, 1, 1), {("us-csl", "el-2"): why})
     assert result["decision"] == "clear" and result["matches"][0]["not_in_force"] == why
     # the history is part of the screening id: a replay with another history is another id
     assert (
         result["screening_id"]
-        != screen(matcher, "Zenith Photonics GmbH", date(2026, 1, 1))["screening_id"]
+        != screen(undated, "Orion Quantum Labs", date(2026, 1, 1))["screening_id"]
     )
 
 
@@ -151,14 +155,73 @@ def test_not_held_on_reads_the_stored_versions(db: Any, tmp_path: Path) -> None:
     v2 = [*v1, csl_row("a4", "New Entry GmbH")]
     service.load([write_csl(tmp_path / "v1.csv", v1)], fmt="csl", source="us-csl", policy=None)
     service.load([write_csl(tmp_path / "v2.csv", v2)], fmt="csl", source="us-csl", policy=None)
+    # loaded 2026-01-10 and 2026-06-01 (UTC): dated the day before, as clocks differ
     _set_dates(db, {1: "2026-01-10", 2: "2026-06-01"})
     with db.sessions() as session:
         repo = ListRepository(session)
         # on or after the active version's date: nothing excluded
-        assert repo.not_held_on(date(2026, 6, 1)) == {}
+        assert repo.not_held_on(date(2026, 5, 31)) == {}
         # between the two versions: the entry version 2 added did not count yet
-        before = repo.not_held_on(date(2026, 5, 31))
+        before = repo.not_held_on(date(2026, 5, 30))
         assert list(before) == [("us-csl", "a4")]
-        assert "version 1 (2026-01-10)" in before[("us-csl", "a4")]
+        assert "versions 1)" in before[("us-csl", "a4")]
         # before any stored version: the history does not say; the entries' dates still apply
-        assert repo.not_held_on(date(2025, 12, 31)) == {}
+        assert repo.not_held_on(date(2026, 1, 8)) == {}
+
+
+def test_a_rolled_back_version_does_not_hide_what_the_good_ones_held(
+    db: Any, tmp_path: Path
+) -> None:
+    service = ListService(db.sessions, actor="tester")
+    good = [csl_row(f"a{i}", f"Listed Party Number {i} Ltd") for i in range(1, 21)]
+    service.load([write_csl(tmp_path / "v1.csv", good)], fmt="csl", source="us-csl", policy=None)
+    service.load(
+        [write_csl(tmp_path / "v2.csv", good[:3])], fmt="csl", source="us-csl", policy=None
+    )
+    service.activate("us-csl", 1)  # the truncated version 2 rolled back
+    later = [*good, csl_row("a99", "Added Later Ltd")]
+    service.load([write_csl(tmp_path / "v3.csv", later)], fmt="csl", source="us-csl", policy=None)
+    _set_dates(db, {1: "2026-03-02", 2: "2026-03-02", 3: "2026-04-02"})
+    with db.sessions() as session:
+        assert list(ListRepository(session).not_held_on(date(2026, 3, 15))) == [("us-csl", "a99")]
+
+
+def test_compliance_screen_as_of_applies_the_stored_history(env: Path, tmp_path: Path) -> None:
+    """End to end: the CLI passes the lists' version history into screening."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from compliance.cli import app
+    from compliance.settings import get_settings
+    from compliance.store.database import open_database
+
+    runner = CliRunner()
+    v1 = [csl_row("a1", "Huawei Technologies Co., Ltd.")]
+    v2 = [*v1, csl_row("a4", "Orion Quantum Labs GmbH")]
+    for name, rows in (("v1.csv", v1), ("v2.csv", v2)):
+        r = runner.invoke(app, ["lists", "load", str(write_csl(tmp_path / name, rows)),
+                                "--format", "csl", "--source", "us-csl"])  # fmt: skip
+        assert r.exit_code == 0, r.output
+    db = open_database(get_settings())
+    try:
+        with db.sessions.begin() as session:
+            for seq, day in ((1, "2026-01-10"), (2, "2026-06-01")):
+                session.execute(
+                    update(ListVersion).where(ListVersion.seq == seq).values(published=day)
+                )
+    finally:
+        db.dispose()
+    src = tmp_path / "in.csv"
+    src.write_text("id,name,country\nc1,Orion Quantum Labs GmbH,DE\n", encoding="utf-8")
+    decisions = {}
+    for as_of in ("2026-05-31", "2026-06-01"):
+        out = tmp_path / f"out-{as_of}.jsonl"
+        r = runner.invoke(app, ["screen", str(src), "--out", str(out), "--as-of", as_of,
+                                "--workers", "1"])  # fmt: skip
+        assert r.exit_code == 0, r.output
+        [line] = out.read_text(encoding="utf-8").splitlines()
+        decisions[as_of] = _json.loads(line)
+    before, after = decisions["2026-05-31"], decisions["2026-06-01"]
+    assert before["matches"][0]["in_force"] is False and before["decision"] == "clear"
+    assert "in_force" not in after["matches"][0] and after["decision"] != "clear"

@@ -46,6 +46,8 @@ def screen(model: str, country: str, as_of: date) -> tuple[str, list[str]]:
         ("A800", "CN", date(2023, 11, 17), "license_required", ["ear.ac.destination-d5"]),
         ("H800", "CN", date(2023, 11, 17), "license_required", ["ear.ac.destination-d5"]),
         ("RTX 4090", "CN", date(2023, 11, 17), "review", ["ear.ac.nac"]),  # consumer part
+        # a part whose interconnect is not known cannot be classified under the 2022 text
+        ("Ascend 910B", "CN", date(2023, 6, 1), "review", ["ear.ac.undetermined"]),
     ],
 )  # fmt: skip
 def test_3a090_as_it_read_on_as_of(
@@ -58,3 +60,15 @@ def test_an_unknown_interconnect_is_undetermined_under_the_2022_text() -> None:
     item = classify("Ascend 910B", None, None, as_of=date(2023, 6, 1))
     assert item.undetermined and "interconnect rate is unknown" in item.basis
     assert classify("Ascend 910B", None, None).advanced is True  # today's text has no such test
+
+
+def test_a_record_s_eccn_before_2023_is_not_read_as_the_2022_text() -> None:
+    # today's .b did not exist under the October 2022 text: undetermined, not 3A090
+    item = classify(None, "3A090.b", None, as_of=date(2023, 6, 1))
+    assert item.undetermined and item.advanced is None
+    assert classify(None, "EAR99", None, as_of=date(2023, 6, 1)).advanced is False
+
+
+def test_an_eccn_without_its_paragraph_takes_the_model_s() -> None:
+    item = classify("RTX 4090", "3A090", None)
+    assert item.level == "a" and item.datacenter is False

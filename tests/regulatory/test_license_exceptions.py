@@ -31,7 +31,7 @@ def ctx() -> ScreeningContext:
         ("RTX 4090", "CN", "CN", "review", ["ear.ac.nac"]),  # consumer 3A090.a
         ("H100 SXM", "CN", "CN", "license_required",
          ["ear.ac.cn-case-by-case", "ear.ac.destination-d5", "ear.ac.hq-d5"]),  # data-centre .a
-        ("A30", "DE", "CN", "review", ["ear.ac.nac"]),  # 3A090.b, D:5 headquarters
+        ("A30", "DE", "CN", "review", ["ear.ac.nac-hq"]),  # 3A090.b, D:5 headquarters
         ("H100 SXM", "DE", "CN", "license_required", ["ear.ac.hq-d5"]),
         ("RTX 4090", "VN", "VN", "review", ["ear.ac.aca"]),
     ],

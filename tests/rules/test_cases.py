@@ -54,6 +54,7 @@ def test_every_enabled_rule_fires_in_some_case() -> None:
         (date(2024, 9, 11), date(2024, 9, 12)),  # EO 14071 IT and software services
         (date(2022, 10, 6), date(2022, 10, 7)),  # 87 FR 62186: 3A090 and the China requirement
         (date(2023, 1, 16), date(2023, 1, 17)),  # 88 FR 2821: Macau
+        (date(2024, 4, 3), date(2024, 4, 4)),  # 89 FR 23876: NAC for headquartered entities
         (date(2023, 11, 16), date(2023, 11, 17)),  # NAC, the October 2023 rule
         (date(2025, 11, 9), date(2025, 11, 10)),  # Affiliates Rule suspended
         (date(2026, 11, 9), date(2026, 11, 10)),  # Affiliates Rule revives
