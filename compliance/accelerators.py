@@ -200,6 +200,20 @@ def classify(
     vendor = row.vendor if row else None
     origin = row.origin_country if row else None
     shown_pd = round(density, 2) if density is not None else None
+
+    def result(
+        eccn: str | None,
+        advanced: bool | None,
+        level: str | None,
+        undetermined: bool,
+        conflict: bool,
+        basis: str,
+    ) -> Classification:
+        return Classification(
+            eccn, advanced, level, undetermined, conflict, model, vendor, origin, use_tpp,
+            shown_pd, basis, row.datacenter if row else None,
+        )  # fmt: skip
+
     if eccn:
         advanced, level = parse_eccn(eccn)
         if advanced and level is None and derived in ("a", "b"):
@@ -215,55 +229,23 @@ def classify(
                 # restrictive of the two until someone settles it (eccn_conflict asks them to).
                 basis += f"; screened as {derived_eccn}"
                 eccn, advanced, level = f"{derived_eccn} (record: {eccn})", True, derived
-        return Classification(
-            eccn,
-            advanced,
-            level,
-            False,
-            conflict,
-            model,
-            vendor,
-            origin,
-            use_tpp,
-            shown_pd,
-            basis,
-            row.datacenter if row else None,
-        )
+        return result(eccn, advanced, level, False, conflict, basis)
     if derived is None:
         why = (
             "no ECCN, no known model and no TPP"
             if use_tpp is None
             else (f"TPP {use_tpp:g} is between 1600 and 4800 and the die area is unknown")
         )
-        return Classification(
-            None,
-            None,
-            None,
-            True,
-            False,
-            model,
-            vendor,
-            origin,
-            use_tpp,
-            shown_pd,
-            why,
-            row.datacenter if row else None,
-        )
+        return result(None, None, None, True, False, why)
     advanced = derived in ("a", "b")
     text = f"TPP {use_tpp:g}" + (f", PD {density:.2f}" if density is not None else "")
-    return Classification(
+    return result(
         derived_eccn if advanced else None,
         advanced,
         derived if advanced else None,
         False,
         False,
-        model,
-        vendor,
-        origin,
-        use_tpp,
-        shown_pd,
         f"{derived_eccn} from {text} ({source})",
-        row.datacenter if row else None,
     )
 
 

@@ -431,11 +431,23 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
             + _not_in_force_quality(hits + addressed)
         ),
     }
+    return _finish(out, ctx, party, addressed, links)
+
+
+def _finish(
+    out: dict[str, Any],
+    ctx: ScreeningContext,
+    record: Party | DataCentre,
+    addressed: tuple[dict[str, Any], ...],
+    links: tuple[dict[str, Any], ...],
+) -> dict[str, Any]:
+    """The parts of a result every kind of record has: address matches and ownership when
+    any, then the versions and the screening id."""
     if addressed:
         out["address_matches"] = _address_out(addressed)
     if links:
         out["ownership"] = _ownership_out(links)
-    out.update(_common(ctx, screening_id(party, ctx, links)))
+    out.update(_common(ctx, screening_id(record, ctx, links)))
     return out
 
 
@@ -500,12 +512,7 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
             + _not_in_force_quality(hits + addressed)
         ),
     }
-    if addressed:
-        out["address_matches"] = _address_out(addressed)
-    if links:
-        out["ownership"] = _ownership_out(links)
-    out.update(_common(ctx, screening_id(dc, ctx, links)))
-    return out
+    return _finish(out, ctx, dc, addressed, links)
 
 
 def screen_record(record: Party | DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
