@@ -462,8 +462,9 @@ class Matcher:
 # query word, German "sch", katakana "・" between words, honorifics and digit ordinals, a
 # query's extra words when it holds a listed name whole, a person's missing parts at
 # person_part_factor, one word against another listed word, middle names out of blocking's
-# share; 7: a person's name part with other vowels in the pairs romanizations confuse
-ENGINE_VERSION = "match-7"
+# share; 7: a person's name part with other vowels in the pairs romanizations confuse;
+# 8: Russian organisation classes (NPO, NII, OKB...) as one token each
+ENGINE_VERSION = "match-8"
 
 log = logging.getLogger(__name__)
 

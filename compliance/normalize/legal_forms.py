@@ -80,10 +80,93 @@ def _form_pattern(matched: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9]){re.escape(matched)}(?![a-z0-9])")
 
 
+# Russian organisation classes, written out (transliterated or translated) or as acronyms, to
+# one token each, kept in the name at a legal form's weight: "JSC NPO POISK" is "Aktsionernoe
+# Obshchestvo Nauchno-Proizvodstvennoe Obyedinenie Poisk" and "Joint-Stock Company Scientific
+# and Production Association Poisk" (all ``jsc researchproduction poisk``). The
+# research-and-production kinds (obyedinenie, predpriyatie, firma, kompleks...) are one class:
+# lists translate them every way. The class tokens are words no name is written as, so an
+# acronym that is a whole name ("SKB AO", a bank) keeps its own weight.
+_NP = r"(?:nauchno\s*proizvodstvenn\w*|(?:scientific|research|science)(?:\s+and)?\s+production)"
+_ORG_CLASSES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"\b(?:{pattern})\b"), form)
+    for pattern, form in (
+        (
+            rf"{_NP}\s+(?:ob\w*edinen\w*|ob\w*yedinen\w*|predpriyat\w*|firm\w*|kompleks\w*"
+            r"|kontsern\w*|korporats\w*|kompani\w*|association|enterprise|firm|complex"
+            r"|concern|corporation|company|center|centre)|npo|npp|npf|npk|nppf|spe|rpe|rpa|rpc|spc",
+            "researchproduction",
+        ),
+        (
+            r"tsentraln\w*\s+nauchno\s*issledovatel\w*\s+institut\w*"
+            r"|central\s+(?:scientific\s+)?research\s+institute"
+            r"|central\s+institute\s+(?:for|of)\s+scientific\s+research|tsnii",
+            "centralresearchinstitute",
+        ),
+        (
+            r"(?:nauchno\s*)?issledovatel\w*\s+institut\w*|nauchnoissledovatel\w*\s+institut\w*"
+            r"|(?:scientific\s+)?research\s+institute|institute\s+(?:for|of)\s+scientific\s+research"
+            r"|nii",
+            "researchinstitute",
+        ),
+        (
+            r"opytn\w*\s+konstruktorsk\w*\s+byuro|(?:experimental|eksperimental)\s+design"
+            r"\s+(?:bureau|office)|okb",
+            "experimentaldesignbureau",
+        ),
+        (
+            r"spetsialn\w*\s+konstruktorsk\w*\s+byuro|special\s+design\s+(?:bureau|office)"
+            r"|skb",
+            "specialdesignbureau",
+        ),
+        (
+            r"konstruktorsk\w*\s+byuro|(?:project\s+and\s+)?design(?:\s+and\s+construction)?"
+            r"\s+(?:bureau|office)|kb",
+            "designbureau",
+        ),
+        (r"gosnii", "state researchinstitute"),
+        (r"torgov\w*\s+dom|trading\s+house|td", "tradinghouse"),
+        (
+            r"federaln\w*\s+gosudarstvenn\w*\s+byudzhetn\w*\s+uchrezhden\w*"
+            r"|federal\s+state\s+budgetary\s+institution|fgbu",
+            "federalbudgetinstitution",
+        ),
+        # rigour's own generic form of "federal state unitary enterprise"
+        (r"federaln\w*\s+gosudarstvenn\w*\s+unitarn\w*\s+predpriyat\w*|fgup|fsue", "soe"),
+        (r"named\s+after|imeni", " "),  # "NPO imeni Lavochkina", "... named after A.S. Yakovlev"
+    )
+)
+ORG_CLASS_TOKENS = frozenset(
+    {
+        "researchproduction", "centralresearchinstitute", "researchinstitute",
+        "experimentaldesignbureau", "specialdesignbureau", "designbureau", "tradinghouse",
+        "federalbudgetinstitution",
+    }
+)  # fmt: skip
+# ...and they weigh what legal forms weigh.
+LEGAL_TOKENS = LEGAL_TOKENS | ORG_CLASS_TOKENS
+
+
+def rewrite_org_classes(text: str) -> str:
+    """Russian organisation classes to one token each (lower-case ASCII in and out). A name
+    that would be left with nothing but such classes and legal forms is kept as written: "SKB
+    AO" is a bank's name, not a design bureau."""
+    found = text
+    for pattern, form in _ORG_CLASSES:
+        found = pattern.sub(form, found)
+    if found == text:
+        return text
+    words = found.split()
+    if not words or all(w in LEGAL_TOKENS or w == "soe" for w in words):
+        return text
+    return found
+
+
 def rewrite(text: str) -> str:
     """Replace legal forms in lower-case ASCII text with their generic comparison form
-    (rigour's org-type table), guarding short forms that double as name parts."""
-    text = correct_legal_words(text)
+    (rigour's org-type table; Russian organisation classes first, :func:`rewrite_org_classes`),
+    guarding short forms that double as name parts."""
+    text = rewrite_org_classes(correct_legal_words(text))
     found = extract_org_types(text, generic=True)
     if not found:
         return text

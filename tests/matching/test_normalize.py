@@ -67,3 +67,34 @@ def test_arabic_script_is_flagged_and_skeletons_meet() -> None:
 
 def test_joined_form_meets_split_rendering() -> None:
     assert normalize_name("Mega Tech Ltd").joined == normalize_name("MEGATECH LIMITED").joined
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("JSC NPO POISK", "Aktsionernoe Obshchestvo Nauchno-Proizvodstvennoe Obyedinenie Poisk",
+         "JOINT-STOCK COMPANY 'SCIENTIFIC AND PRODUCTION ASSOCIATION 'POISK'"),
+        ("NPF KRUG", "NAUCHNO PROIZVODSTVENNAYA FIRMA KRUG", "SCIENTIFIC PRODUCTION COMPANY KRUG"),
+        ("AO OKB FAKEL", "AO OPYTNOE KONSTRUKTORSKOE BYURO FAKEL",
+         "AO EXPERIMENTAL DESIGN BUREAU FAKEL"),
+        ("NII POLYUS", "RESEARCH INSTITUTE POLYUS", "NAUCHNO ISSLEDOVATELSKY INSTITUT POLYUS"),
+        ("OOO TD EPK", "OOO TORGOVY DOM EPK", "OOO TRADING HOUSE EPK"),
+        ("FGUP ATOMFLOT", "FSUE ATOMFLOT", "FEDERAL STATE UNITARY ENTERPRISE ATOMFLOT"),
+    ],
+)  # fmt: skip
+def test_russian_organisation_classes_are_one_token(names: tuple[str, ...]) -> None:
+    forms = {normalize_name(n, False).tokens for n in names}
+    assert len(forms) == 1, forms
+    # the class weighs as a legal form ("soe" is rigour's own word for a state enterprise and
+    # weighs as a word): the name is what is left
+    (tokens,) = forms
+    core = [t for t in normalize_name(names[0], False).core if t != "soe"]
+    assert len(core) == 1, tokens
+
+
+def test_an_acronym_that_is_the_whole_name_is_the_name() -> None:
+    # "SKB AO" is a bank, not a special design bureau; "NII" alone stays a word
+    assert normalize_name("SKB AO", False).core == ("skb",)
+    assert normalize_name("NII", False).core == ("ny",)  # folded like any word ending in -ii
+    # and a person's name is never rewritten
+    assert normalize_name("SOE, U Thein", True).tokens == ("u", "thein", "soe")
