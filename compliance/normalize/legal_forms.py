@@ -136,6 +136,7 @@ _ORG_CLASSES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"named\s+after|imeni", " "),  # "NPO imeni Lavochkina", "... named after A.S. Yakovlev"
     )
 )
+_ANY_CLASS = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _ORG_CLASSES))
 ORG_CLASS_TOKENS = frozenset(
     {
         "researchproduction", "centralresearchinstitute", "researchinstitute",
@@ -151,6 +152,8 @@ def rewrite_org_classes(text: str) -> str:
     """Russian organisation classes to one token each (lower-case ASCII in and out). A name
     that would be left with nothing but such classes and legal forms is kept as written: "SKB
     AO" is a bank's name, not a design bureau."""
+    if _ANY_CLASS.search(text) is None:  # most names: one scan instead of ten
+        return text
     found = text
     for pattern, form in _ORG_CLASSES:
         found = pattern.sub(form, found)
