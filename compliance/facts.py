@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from compliance.accelerators import Classification
+from compliance.lists._common import iso_date
 from compliance.matching.addresses import AddressHit
 from compliance.model import EntityType, ListEntry, Match, Party
 from compliance.records import DataCentre
@@ -77,15 +78,12 @@ def match_status(match: Match, person: bool, confirmed: Container[tuple[str, str
     return "exact"
 
 
-def _day(text: str | None) -> date | None:
-    """The date an entry's ``start_date``/``end_date`` gives (ISO, a time part ignored); None
-    when it gives none or one that does not parse (lists write some dates as free text)."""
-    if not text or len(text) < 10:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
+def parse_day(text: str | None) -> date | None:
+    """The day a list's date field gives (the loaders' spellings: :func:`iso_date`); None when
+    it gives none or one that does not parse (lists write some dates as free text, kept as
+    given, and "2026-W11-1" is not a day a list means)."""
+    iso = iso_date(text)
+    return date.fromisoformat(iso) if iso else None
 
 
 def not_in_force(entry: ListEntry | None, as_of: date, history: str | None = None) -> str | None:
@@ -107,12 +105,12 @@ def not_in_force(entry: ListEntry | None, as_of: date, history: str | None = Non
     # The list's own start date, when it gives one, is more precise than the dates of the
     # versions this program happened to store: an entry listed on 01-15 counts on 01-20 even
     # if the version stored on 01-01 could not hold it yet.
-    return history if _day(entry.start_date) is None else None
+    return history if parse_day(entry.start_date) is None else None
 
 
 def dates_not_in_force(start_date: str | None, end_date: str | None, as_of: date) -> str | None:
     """:func:`not_in_force` from an entry's own two dates."""
-    start, end = _day(start_date), _day(end_date)
+    start, end = parse_day(start_date), parse_day(end_date)
     if start is not None and as_of < start:
         return f"listed from {start.isoformat()}, after {as_of.isoformat()}"
     if end is not None and as_of > end:
@@ -135,13 +133,21 @@ def hit_record(
         "list": match.list_code,
         "source": match.source,
         "status": status,
-        "declared_outcome": (
-            entry.declared_outcome.value if entry and entry.declared_outcome else None
-        ),
         "entry_id": match.entry_key,
         "entry_name": match.entry_name,
         "matched_name": match.matched_name,
         "score": round(match.score, 4),
+        **_entry_terms(entry, out_of_force),
+    }
+
+
+def _entry_terms(entry: ListEntry | None, out_of_force: str | None) -> dict[str, Any]:
+    """What every hit record carries of its entry: its declared outcome, license terms and
+    whether it counts on the screening date."""
+    return {
+        "declared_outcome": (
+            entry.declared_outcome.value if entry and entry.declared_outcome else None
+        ),
         "license_requirement": entry.license_requirement if entry else None,
         "license_policy": entry.license_policy if entry else None,
         "federal_register": entry.federal_register if entry else None,
@@ -158,19 +164,14 @@ def address_hit_record(
         "list": entry.list_code,
         "source": source,
         "status": "address",
-        "declared_outcome": entry.declared_outcome.value if entry.declared_outcome else None,
         "entry_id": entry.key,
         "entry_name": entry.name,
         "matched_name": None,
         "score": hit.score,
-        "license_requirement": entry.license_requirement,
-        "license_policy": entry.license_policy,
-        "federal_register": entry.federal_register,
         "listed_address": hit.address.text,
         "query_address": query,
         "shared": list(hit.shared),
-        "in_force": out_of_force is None,
-        "not_in_force": out_of_force,
+        **_entry_terms(entry, out_of_force),
     }
 
 

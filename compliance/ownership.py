@@ -336,8 +336,9 @@ def owner_links(
 
 
 def listed_share_unknown(links: Iterable[dict[str, Any]]) -> bool:
-    """An owner, parent or ultimate parent with list hits whose share the record does not give
-    (for a parent the 50% rules assume 50%; this flag asks a reviewer to check it)."""
+    """An owner, parent or ultimate parent with list hits in force whose share the record does
+    not give: the 50% rules count it as 0% (control without ownership does not block), and
+    this flag asks a reviewer for the share."""
     return any(
         link["share"] is None and any(h.get("in_force", True) for h in link["hits"])
         for link in links

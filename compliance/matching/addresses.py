@@ -51,7 +51,6 @@ MAX_WORDS = 60
 # replays as a different screening.
 ADDRESS_VERSION = "address-1"
 _TYPO_SIMILARITY = 0.9
-_TOKEN = re.compile(r"[0-9]+|[a-z]+")
 _ABBREVIATIONS = {
     "st": "street", "str": "street", "rd": "road", "ave": "avenue", "av": "avenue",
     "blvd": "boulevard", "bldg": "building", "bld": "building", "fl": "floor", "flr": "floor",
@@ -66,9 +65,7 @@ def address_words(text: str) -> tuple[str, ...]:
     """The words and numbers an address is compared by ("8 Jianguomen Outer St." ->
     ``("8", "jianguomen", "outer", "street")``). Numbers written with letters attached are
     split ("12F" -> "12", "f"; "#18-01" -> "18", "01")."""
-    folded = (text if text.isascii() else anyascii(text)).lower()
-    get = _ABBREVIATIONS.get
-    return tuple(word for raw in _TOKEN.findall(folded) if (word := get(raw, raw)) not in _FILLER)
+    return tuple(w for part in _parts(text) for w in part)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +84,6 @@ class _Listed:
     entry: int
     address: Address
     words: tuple[str, ...]
-    numbers: frozenset[str]
     # each number with the words of the part of the address it stands in
     beside: tuple[tuple[str, frozenset[str]], ...]
 
@@ -182,14 +178,11 @@ class AddressIndex:
             beside = tuple(
                 (number, frozenset().union(*near)) for number, near in _beside(parts).items()
             )
-            self.items.append(_Listed(pos, address, words, numbers, beside))
+            self.items.append(_Listed(pos, address, words, beside))
             for word in set(words):
                 if not word.isdigit() and self.df[word] <= RARE_DF:
                     postings[word].append(at)
         self.postings: dict[str, list[int]] = dict(postings)
-
-    def _df(self, word: str) -> int:
-        return self.df.get(word, 0)
 
     def _specific(self, words: Sequence[str], numbers: frozenset[str]) -> bool:
         """Whether a listed address names one place (see the module notes)."""

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from compliance.errors import UnknownSourceError, UnknownVersionError
+from compliance.facts import parse_day
 from compliance.lists.versions import EntrySummary
 from compliance.model import (
     Address,
@@ -91,12 +92,8 @@ def version_date(version: ListVersion) -> date:
     """The first day a version is in force: the date its file gives (``published``), else the
     day before it was loaded (``loaded_at`` is UTC and a screening's ``as_of`` a local date: a
     version loaded at 01:00 UTC on the 27th was already there on the 26th in California)."""
-    if version.published:
-        try:
-            return date.fromisoformat(version.published[:10])
-        except ValueError:
-            pass
-    return version.loaded_at.date() - timedelta(days=1)
+    published = parse_day(version.published)
+    return published or version.loaded_at.date() - timedelta(days=1)
 
 
 class ListRepository:

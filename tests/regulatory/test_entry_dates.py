@@ -225,3 +225,11 @@ def test_compliance_screen_as_of_applies_the_stored_history(env: Path, tmp_path:
     before, after = decisions["2026-05-31"], decisions["2026-06-01"]
     assert before["matches"][0]["in_force"] is False and before["decision"] == "clear"
     assert "in_force" not in after["matches"][0] and after["decision"] != "clear"
+
+
+@pytest.mark.parametrize("text", ["2026-W11-1", "see remarks", "2026-02-30", "", None])
+def test_a_date_a_list_does_not_mean_leaves_the_entry_in_force(text: str | None) -> None:
+    from compliance.facts import not_in_force
+
+    entry = ListEntry("x", "X", ORG, "DPL", start_date=text, end_date=text)
+    assert not_in_force(entry, date(2026, 3, 16)) is None
