@@ -73,7 +73,7 @@ from compliance.matching import engine
 from compliance.matching.weights import DEFAULT_WEIGHTS
 versions = json.loads(sys.argv[3])
 started = time.perf_counter()
-disk = engine._DiskCache(Path(sys.argv[1]), versions, DEFAULT_WEIGHTS)
+disk = engine.DiskCache(Path(sys.argv[1]), versions, DEFAULT_WEIGHTS)
 loaded = disk.read(DEFAULT_WEIGHTS)
 elapsed = time.perf_counter() - started
 assert loaded is not None, "cache file not used"
@@ -101,7 +101,7 @@ def main() -> None:
         old.write_bytes(pickled(matcher))
         old_write = time.perf_counter() - started
         cache_dir = Path(tmp) / "cache"
-        disk = engine._DiskCache(cache_dir, versions, DEFAULT_WEIGHTS)
+        disk = engine.DiskCache(cache_dir, versions, DEFAULT_WEIGHTS)
         started = time.perf_counter()
         disk.write(matcher)
         new_write = time.perf_counter() - started

@@ -50,8 +50,8 @@ def enrich(parties: list[Party], listed: list[str], seed: int) -> list[Party]:
         }
         roll = rng.random()
         if roll < 0.10:
-            extra["ultimate_parent_name"] = rng.choice(listed) if rng.random() < 0.2 else (
-                f"{p.name} Holdings"
+            extra["ultimate_parent_name"] = (
+                rng.choice(listed) if rng.random() < 0.2 else (f"{p.name} Holdings")
             )
             extra["ultimate_parent_country"] = rng.choice(COUNTRIES)
         elif roll < 0.15:

@@ -20,6 +20,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from compliance.decision import Decision, failed
 from compliance.model import Party
 from compliance.records import RecordResult, iter_customers, iter_data_centres
 from compliance.screening import ScreeningContext, screen_data_centre, screen_party
@@ -34,23 +35,20 @@ def _safe_text(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _failure(record_id: str | None, kind: str, exc: BaseException) -> dict[str, Any]:
-    """The error record of a row whose screening raised: no decision, never ``clear``."""
+def _failure(record_id: str | None, kind: str, exc: BaseException) -> Decision:
+    """The error record of a row whose screening raised: no decision, never ``clear``. The
+    line is filled in by the reader's side, which knows it."""
     detail = _safe_text(str(exc))
     if len(detail) > 200:
         detail = detail[:200] + "..."
-    return {
-        "record_id": _safe_text(record_id) if record_id is not None else None,
-        "kind": kind,
-        "decision": None,
-        "error": f"screening failed: {type(exc).__name__}: {detail}",
-        "line": None,  # filled in by the reader's side, which knows the line
-        "matches": [],
-        "rule_hits": [],
-    }
+    return failed(
+        _safe_text(record_id) if record_id is not None else None,
+        kind,
+        f"screening failed: {type(exc).__name__}: {detail}",
+    )
 
 
-def _screen_one(party: Party, ctx: ScreeningContext) -> dict[str, Any]:
+def _screen_one(party: Party, ctx: ScreeningContext) -> Decision:
     """The one place a batch screens a record; an exception becomes the row's error record."""
     try:
         return screen_party(party, ctx)
@@ -58,7 +56,7 @@ def _screen_one(party: Party, ctx: ScreeningContext) -> dict[str, Any]:
         return _failure(party.id, "customer", exc)
 
 
-def _screen_chunk(parties: list[Party]) -> list[dict[str, Any]]:
+def _screen_chunk(parties: list[Party]) -> list[Decision]:
     ctx = _WORKER_CTX
     assert ctx is not None  # set before the pool forks
     return [_screen_one(p, ctx) for p in parties]
@@ -84,20 +82,12 @@ def _pack(record: Any) -> Packed:
     return cls, get(record)
 
 
-def _screen_packed(packed: list[Packed]) -> list[dict[str, Any]]:
+def _screen_packed(packed: list[Packed]) -> list[Decision]:
     return _screen_chunk([cls(*values) for cls, values in packed])
 
 
-def _error_record(rec: RecordResult) -> dict[str, Any]:
-    return {
-        "record_id": rec.record_id,
-        "kind": "customer",
-        "decision": None,
-        "error": rec.error,
-        "line": rec.line,
-        "matches": [],
-        "rule_hits": [],
-    }
+def _error_record(rec: RecordResult) -> Decision:
+    return failed(rec.record_id, "customer", rec.error or "unreadable row", rec.line)
 
 
 @dataclass
@@ -119,28 +109,24 @@ def screen_records(
     *,
     workers: int = 1,
     on_progress: Callable[[int], None] | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Screen parsed records in input order; yields one output dict per record."""
+) -> Iterator[Decision]:
+    """Screen parsed records in input order; yields one decision per record."""
     global _WORKER_CTX
     _WORKER_CTX = ctx
     chunks = _chunks(records)
 
-    def emit(chunk: list[RecordResult], screened: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def emit(chunk: list[RecordResult], screened: list[Decision]) -> Iterator[Decision]:
         results = iter(screened)
         for rec in chunk:
             if rec.party is None:
                 yield _error_record(rec)
                 continue
             result = next(results)
-            if result.get("error"):
-                result["line"] = rec.line
-            yield result
+            yield result.with_line(rec.line) if result.failed else result
         if on_progress is not None:
             on_progress(len(chunk))
 
-    def collect(
-        chunk: list[RecordResult], result: AsyncResult[list[dict[str, Any]]]
-    ) -> list[dict[str, Any]]:
+    def collect(chunk: list[RecordResult], result: AsyncResult[list[Decision]]) -> list[Decision]:
         try:
             return result.get()
         except Exception:  # the chunk as a whole failed: redo it row by row here
@@ -153,7 +139,7 @@ def screen_records(
         return
     # Bounded in-flight work: the reader never runs ahead of the workers by more than a few
     # chunks, so memory stays flat on a file of millions of rows.
-    inflight: deque[tuple[list[RecordResult], AsyncResult[list[dict[str, Any]]]]] = deque()
+    inflight: deque[tuple[list[RecordResult], AsyncResult[list[Decision]]]] = deque()
     with mp.get_context("fork").Pool(workers) as pool:
         for chunk in chunks:
             packed = [_pack(r.party) for r in chunk if r.party is not None]
@@ -176,20 +162,20 @@ def count_lines(path: Path) -> int:
 def run_batch(
     path: Path,
     ctx: ScreeningContext,
-    write: Callable[[Iterable[dict[str, Any]]], int],
+    write: Callable[[Iterable[Decision]], int],
     *,
     workers: int = 1,
     on_progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     summary = BatchSummary()
 
-    def tally(results: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def tally(results: Iterable[Decision]) -> Iterator[Decision]:
         for result in results:
             summary.records += 1
-            if result.get("error"):
+            if result.outcome is None:
                 summary.errors += 1
             else:
-                summary.decisions[result["decision"]] += 1
+                summary.decisions[result.outcome.value] += 1
             yield result
 
     write(
@@ -201,7 +187,7 @@ def run_batch(
 def run_data_centres(
     path: Path,
     ctx: ScreeningContext,
-    write: Callable[[Iterable[dict[str, Any]]], int],
+    write: Callable[[Iterable[Decision]], int],
     *,
     on_progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
@@ -209,29 +195,21 @@ def run_data_centres(
     hundreds, not millions); bad rows become error records, as for customers."""
     summary = BatchSummary()
 
-    def results() -> Iterator[dict[str, Any]]:
+    def results() -> Iterator[Decision]:
         for rec in iter_data_centres(path):
             summary.records += 1
             if rec.data_centre is None:
                 summary.errors += 1
-                yield {
-                    "record_id": rec.record_id,
-                    "kind": "data_centre",
-                    "decision": None,
-                    "error": rec.error,
-                    "line": rec.line,
-                    "matches": [],
-                    "rule_hits": [],
-                }
+                yield failed(rec.record_id, "data_centre", rec.error or "unreadable row", rec.line)
             else:
                 try:
                     result = screen_data_centre(rec.data_centre, ctx)
                 except Exception as exc:  # any row-level failure
                     summary.errors += 1
-                    result = _failure(rec.record_id, "data_centre", exc)
-                    result["line"] = rec.line
+                    result = _failure(rec.record_id, "data_centre", exc).with_line(rec.line)
                 else:
-                    summary.decisions[result["decision"]] += 1
+                    assert result.outcome is not None
+                    summary.decisions[result.outcome.value] += 1
                 yield result
             if on_progress is not None:
                 on_progress(1)

@@ -8,7 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
@@ -32,9 +32,11 @@ from compliance.settings import Settings, get_settings
 from compliance.store.database import Database, open_database
 
 if TYPE_CHECKING:
+    from compliance.decision import Decision
     from compliance.ownership import OwnershipGraph
     from compliance.rules import Ruleset
     from compliance.screening import ScreeningContext
+    from compliance.services.screening import RunRecorder
 
 app = typer.Typer(
     help="Export-control and sanctions screening for AI-compute providers.",
@@ -54,6 +56,12 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(lists_app, name="lists")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
+review_app = typer.Typer(
+    help="The review queue: list and show cases; confirm, clear, escalate, comment, approve, "
+    "reject (the actor is COMPLIANCE_ACTOR, the role COMPLIANCE_ROLE).",
+    no_args_is_help=True,
+)
+app.add_typer(review_app, name="review")
 
 # Piped or captured output gets a wide, stable layout instead of an 80-column squeeze.
 
@@ -665,33 +673,19 @@ def _context(
     graph: OwnershipGraph | None = None,
     ruleset: Ruleset | None = None,
 ) -> ScreeningContext:
-    from compliance.matching.engine import load_matcher
-    from compliance.screening import ScreeningContext
+    from compliance.services.screening import open_screening
 
     settings = _settings()
     if ruleset is None:
         ruleset = _ruleset()  # a bad rule file stops here, before any screening
-    db = _db()
-    loaded = load_matcher(db.sessions, settings.home / "cache")
-    if not loaded.list_versions:
-        raise BadInputError("no active list version: load a list first (compliance lists load)")
-    when = as_of.date() if as_of else date.today()
-    with db.sessions() as session:
-        from compliance.store.repository import ListRepository
-
-        not_held = ListRepository(session).not_held_on(when)
-    ctx = ScreeningContext(
-        loaded.matcher,
-        loaded.list_versions,
-        when,
-        threshold,
-        ruleset_version=ruleset.version,
-        rules=ruleset.compiled(when),
+    return open_screening(
+        _db().sessions,
+        settings.home / "cache",
+        as_of=as_of.date() if as_of else date.today(),
+        threshold=threshold,
+        ruleset=ruleset,
         graph=graph,
-        not_held=not_held,
     )
-    ctx.warm()
-    return ctx
 
 
 AsOf = Annotated[
@@ -718,9 +712,15 @@ def screen(
     ] = None,
     threshold: Threshold = None,
     workers: Annotated[int, typer.Option(min=0, help="Processes (0 = CPU count).")] = 0,
+    no_store: Annotated[
+        bool,
+        typer.Option("--no-store", help="Dry run: decide, write the output, store nothing."),
+    ] = False,
 ) -> None:
     """Screen a file of customers (or data centres) against every active list version and
-    the rules in force on --as-of."""
+    the rules in force on --as-of. Every decision is stored (with its matches, rule hits and
+    provenance) and every decision that is not clear opens or updates a case in the review
+    queue, unless --no-store."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from compliance.batch import count_lines, run_batch, run_data_centres
@@ -731,6 +731,7 @@ def screen(
         raise BadInputError(f"{out_file}: --out must end in .jsonl, .csv or .xlsx")
     ruleset = _ruleset()  # a bad rule file stops here, before the input is read at all
     graph = _ownership_graph(input_file) if kind is Kind.customers else None
+    recorder: RunRecorder | None = None
     try:
         ctx = _context(as_of, threshold, graph, ruleset)
         n_workers = workers or min(os.cpu_count() or 1, 8)
@@ -743,11 +744,25 @@ def screen(
             "as_of": ctx.as_of.isoformat(),
         }
 
-        def write(results: Iterable[dict[str, Any]]) -> int:
+        if not no_store:
+            from compliance.services.screening import RunRecorder
+
+            recorder = RunRecorder(
+                _db().sessions,
+                ctx,
+                actor=_settings().actor,
+                command="screen",
+                kind=kind.value,
+                input_name=input_file.name,
+            )
+
+        def write(results: Iterable[Decision]) -> int:
+            if recorder is not None:
+                results = recorder.record(results)
             if out_file is None:
                 count = 0
                 for result in results:
-                    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+                    sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
                     count += 1
                 return count
             from compliance.export.writers import write_results
@@ -785,6 +800,14 @@ def screen(
         f"{summary.errors} rejected rows" + (f"; wrote {out_file}" if out_file else ""),
         highlight=False,
     )
+    if recorder is not None:
+        run = recorder.finish()
+        err.print(
+            f"stored run {run['run_id']}: {run['stored']} new screenings, {run['reused']} "
+            f"already stored; cases: {run['cases_opened']} opened, {run['cases_updated']} "
+            "updated (compliance review list)",
+            highlight=False,
+        )
     # Exit precedence: 3 operational (raised above) > 1 finding > 2 rejected rows > 0.
     if fail_on is not None:
         floor = Outcome(fail_on.value).rank
@@ -839,7 +862,7 @@ def screen_name(
         entity_type=EntityType.PERSON if person else EntityType.UNKNOWN,
         service=service,
     )
-    result = screen_party(party, ctx)
+    result = screen_party(party, ctx).to_dict()
     if as_json:
         _print_json(result)
         return
@@ -982,6 +1005,264 @@ def rules_explain(
     if rule.note:
         lines.append(f"  note:      {rule.note}")
     out.print("\n".join(lines), highlight=False, soft_wrap=True, markup=False)
+
+
+@app.command("rescreen")
+@handle_errors
+def rescreen_cmd(
+    full: Annotated[
+        bool, typer.Option("--full", help="Screen every stored party again, not only the delta.")
+    ] = False,
+    as_of: AsOf = None,
+    threshold: Threshold = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-screen stored parties after a list change: by default only those that could meet an
+    added or changed entry (new hits open cases; removed entries are noted on open cases)."""
+    from compliance.services.rescreen import rescreen
+
+    ctx = _context(as_of, threshold)
+    result = rescreen(_db().sessions, ctx, full=full, actor=_settings().actor)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    err.print(
+        f"{'full' if full else 'delta'} re-screen: {result.parties} stored parties, "
+        f"{result.changed_entries} added or changed entries, {result.removed_entries} removed; "
+        f"screened {result.screened}; {len(result.changes)} with changed hits or decision; "
+        f"{result.removed_noted} case matches noted as removed",
+        highlight=False,
+    )
+    for c in result.changes:
+        out.print(
+            f"  {c['kind']} {c['record_id']}: {c['decision_before']} -> {c['decision']}"
+            + (
+                f"; new hits {', '.join('/'.join(k) for k in c['new_hits'])}"
+                if c["new_hits"]
+                else ""
+            )
+            + (
+                f"; gone {', '.join('/'.join(k) for k in c['gone_hits'])}" if c["gone_hits"] else ""
+            ),
+            highlight=False,
+            markup=False,
+        )
+
+
+# -------------------------------------------------------------------------------- review
+CaseId = Annotated[int, typer.Argument(metavar="CASE", help="The case number.")]
+Rationale = Annotated[str, typer.Option("--rationale", help="Why (recorded; required).")]
+MatchOpt = Annotated[
+    int | None, typer.Option("--match", help="The match id (when the case has several).")
+]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option("--version", help="The case version you decided on: refuse if it changed."),
+]
+
+
+def _older_than(text: str | None) -> timedelta | None:
+    if text is None:
+        return None
+    found = re.fullmatch(r"(\d+)([dh])", text.strip())
+    if found is None:
+        raise BadInputError(f"--older-than {text!r}: give days or hours, e.g. 7d or 12h")
+    n = int(found.group(1))
+    return timedelta(days=n) if found.group(2) == "d" else timedelta(hours=n)
+
+
+@review_app.command("list")
+@handle_errors
+def review_list(
+    status: Annotated[
+        str | None, typer.Option(help="open (not closed), escalated or closed; default open.")
+    ] = "open",
+    outcome: Annotated[str | None, typer.Option(help="review, license_required...")] = None,
+    list_code: Annotated[
+        str | None, typer.Option("--list", help="A list code (EL, SDN) or source name.")
+    ] = None,
+    min_score: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
+    older_than: Annotated[
+        str | None, typer.Option(help="Opened at least this long ago: 7d, 12h.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The review queue, oldest case first."""
+    from compliance.services.review import list_cases
+
+    if status is not None and status not in ("open", "escalated", "closed", "all"):
+        raise BadInputError(f"--status {status!r}: use open, escalated, closed or all")
+    age = _older_than(older_than)
+    with _db().sessions() as session:
+        cases = list_cases(
+            session,
+            status=None if status == "all" else status,
+            outcome=outcome,
+            list_code=list_code,
+            min_score=min_score,
+            older_than=age,
+        )
+    if as_json:
+        _print_json(cases)
+        return
+    if not cases:
+        out.print("no cases", highlight=False)
+        return
+    table = Table("case", "status", "outcome", "party", "open", "pending", "top score", "lists")
+    for c in cases:
+        party = c["party"]
+        table.add_row(
+            str(c["case_id"]), c["status"], c["outcome"],
+            Text(f"{party['record_id']} {party['name']}"), str(c["open_matches"]),
+            str(c["pending"]), "" if c["top_score"] is None else f"{c['top_score']:.2f}",
+            Text(", ".join(c["lists"])),
+        )  # fmt: skip
+    out.print(table)
+
+
+@review_app.command("show")
+@handle_errors
+def review_show(case_id: CaseId, as_json: JsonOpt = False) -> None:
+    """A case: its party, matches (with ids for --match), review history and latest decision."""
+    from compliance.services.review import show_case
+
+    with _db().sessions() as session:
+        case = show_case(session, case_id)
+    if as_json:
+        _print_json(case)
+        return
+    party = case["party"]
+    lines = [
+        f"case {case['case_id']} ({case['status']}, version {case['version']}): "
+        f"{party['kind']} {party['record_id']} {party['name']}; decision {case['outcome']}",
+        f"  opened {case['opened_at']}; latest screening {case['latest_screening_id']}",
+    ]
+    for m in case["matches"]:
+        lines.append(
+            f"  match {m['match_id']} [{m['state']}] {m['score']:.2f} {m['list']} {m['program']} "
+            f"{m['entry_id']}: {m['entry_name']} (matched '{m['matched_name']}')"
+            + (f"; {m['note']}" if m["note"] else "")
+        )
+    for hit in (case["latest_decision"] or {}).get("rule_hits", []):
+        lines.append(f"  rule {hit['rule_id']} -> {hit['outcome']} ({hit['citation']})")
+    for e in case["events"]:
+        lines.append(
+            f"  {e['at']} {e['actor']} ({e['role']}): {e['action']}"
+            + (f" match {e['match_id']}" if e["match_id"] else "")
+            + f" [{e['state']}] {e['rationale']}"
+            + (f" (expires {e['expires']})" if e["expires"] else "")
+            + (
+                f"; {e['state']} by {e['decided_by']}: {e['decided_rationale']}"
+                if e["decided_by"]
+                else ""
+            )
+        )
+    out.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
+
+
+def _act(
+    case_id: int,
+    action: str,
+    rationale: str,
+    *,
+    match_id: int | None = None,
+    event_id: int | None = None,
+    expires: date | None = None,
+    version: int | None = None,
+    as_json: bool = False,
+) -> None:
+    from compliance.review import Action
+    from compliance.services.review import Reviewer, act
+
+    settings = _settings()
+    with _db().sessions.begin() as session:
+        result = act(
+            session, case_id, Action(action), Reviewer(settings.actor, settings.role), rationale,
+            match_id=match_id, event_id=event_id, expires=expires, expected_version=version,
+            four_eyes_score=settings.four_eyes_score,
+        )  # fmt: skip
+    if as_json:
+        _print_json(result)
+        return
+    what = f"{action}" + (f" match {result['match_id']}" if result["match_id"] else "")
+    if result["state"] == "pending":
+        what += ": pending a second reviewer's approval (four-eyes)"
+    out.print(
+        f"case {case_id}: {what}; case {result['case_status']} (version {result['case_version']})",
+        highlight=False,
+        markup=False,
+    )
+
+
+@review_app.command("confirm")
+@handle_errors
+def review_confirm(
+    case_id: CaseId, rationale: Rationale, match: MatchOpt = None, version: VersionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Confirm a match is this party: the list's outcome applies from now on. On a case with
+    no match (rules only), confirm acknowledges the rules' outcome and closes it."""
+    _act(case_id, "confirm", rationale, match_id=match, version=version, as_json=as_json)
+
+
+@review_app.command("clear")
+@handle_errors
+def review_clear(
+    case_id: CaseId,
+    rationale: Rationale,
+    match: MatchOpt = None,
+    expires: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="The clearance lapses after this day."),
+    ] = None,
+    version: VersionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Clear a match as a false positive: it stays cleared on later screenings until the
+    party's identifying fields or the list entry change, or it expires."""
+    _act(
+        case_id, "clear", rationale, match_id=match, version=version, as_json=as_json,
+        expires=expires.date() if expires else None,
+    )  # fmt: skip
+
+
+@review_app.command("escalate")
+@handle_errors
+def review_escalate(
+    case_id: CaseId, rationale: Rationale, version: VersionOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Escalate the case (to a senior reviewer or counsel)."""
+    _act(case_id, "escalate", rationale, version=version, as_json=as_json)
+
+
+@review_app.command("comment")
+@handle_errors
+def review_comment(case_id: CaseId, rationale: Rationale, as_json: JsonOpt = False) -> None:
+    """Add a comment (the rationale is the comment)."""
+    _act(case_id, "comment", rationale, as_json=as_json)
+
+
+EventOpt = Annotated[
+    int | None, typer.Option("--event", help="The pending action's event id (if several).")
+]
+
+
+@review_app.command("approve")
+@handle_errors
+def review_approve(
+    case_id: CaseId, rationale: Rationale, event: EventOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Approve an action waiting for a second reviewer (not your own)."""
+    _act(case_id, "approve", rationale, event_id=event, as_json=as_json)
+
+
+@review_app.command("reject")
+@handle_errors
+def review_reject(
+    case_id: CaseId, rationale: Rationale, event: EventOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Reject an action waiting for a second reviewer (not your own): it never takes effect."""
+    _act(case_id, "reject", rationale, event_id=event, as_json=as_json)
 
 
 # --------------------------------------------------------------------------------- audit

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from compliance.accelerators import Classification
+from compliance.decision import HitStatus
 from compliance.lists._common import iso_date
 from compliance.matching.addresses import AddressHit
 from compliance.model import EntityType, ListEntry, Match, Party
@@ -52,7 +53,9 @@ EXACT_NAME = 0.999
 _TRUE = frozenset({"1", "true", "yes", "y"})
 
 
-def match_status(match: Match, person: bool, confirmed: Container[tuple[str, str]] = ()) -> str:
+def match_status(
+    match: Match, person: bool, confirmed: Container[tuple[str, str]] = ()
+) -> HitStatus:
     """``confirmed`` (a reviewer said so), ``exact`` or ``potential``.
 
     Exact: the name or a strong alias is identical after normalization, no feature counts
@@ -62,20 +65,20 @@ def match_status(match: Match, person: bool, confirmed: Container[tuple[str, str
     exact; "Wen Li" for a listed "LI, Wen" with no birth date is only potential.
     """
     if (match.source, match.entry_key) in confirmed:
-        return "confirmed"
+        return HitStatus.CONFIRMED
     features = dict(match.features)
     ident = features.get("identifier")
     if ident is not None and ident.score > 0:
-        return "exact"
+        return HitStatus.EXACT
     if match.matched_kind == "weak" or features["name"].score < EXACT_NAME:
-        return "potential"
+        return HitStatus.POTENTIAL
     if any(f.score < 0 for k, f in features.items() if k != "name"):
-        return "potential"
+        return HitStatus.POTENTIAL
     if person:
         dob = features.get("date_of_birth")
         if dob is None or dob.score <= 0:
-            return "potential"
-    return "exact"
+            return HitStatus.POTENTIAL
+    return HitStatus.EXACT
 
 
 def parse_day(text: str | None) -> date | None:

@@ -30,6 +30,7 @@ from compliance.accelerators import (
     classify,
     default_table_version,
 )
+from compliance.decision import Decision, HitStatus, MatchResult, Provenance
 from compliance.facts import (
     CIP_FIELDS,
     address_hit_record,
@@ -50,6 +51,7 @@ from compliance.normalize.confusables import spoofed_words
 from compliance.normalize.invisible import BIDI_CONTROLS, describe
 from compliance.ownership import OwnershipGraph, listed_share_unknown, owner_links
 from compliance.records import DataCentre
+from compliance.review import PriorDecision, PriorDecisions, identity_hash
 from compliance.rules.engine import CompiledRuleset, RuleHit, decide
 
 
@@ -70,6 +72,9 @@ class ScreeningContext:
     # version history: the version in force on as_of did not hold it (empty when as_of is on
     # or after every active version's date, or before any version).
     not_held: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Reviewers' standing decisions (confirmed / cleared) per party and entry, from the
+    # decision store: applied to that party's matches (a clearance only while it holds).
+    prior: PriorDecisions = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -109,8 +114,17 @@ class ScreeningContext:
         _context_part(self)
         symbols.warm()
 
-    def hits(self, party: Party, matches: list[Match]) -> tuple[dict[str, Any], ...]:
-        hits = []
+    def results(
+        self,
+        party: Party,
+        matches: list[Match],
+        prior: dict[tuple[str, str], PriorDecision] | None = None,
+        identity: str = "",
+    ) -> tuple[MatchResult, ...]:
+        """Each match with its status (a reviewer's standing decision in ``prior`` first: a
+        confirmation, or a clearance while the party (``identity``) and the entry are unchanged
+        and it has not expired) and whether its entry counts on ``as_of``."""
+        out = []
         for m in matches:
             entry = self.entry(m.source, m.entry_key)
             # A listed person is never an exact hit on the name alone, whatever the input says.
@@ -118,8 +132,26 @@ class ScreeningContext:
                 entry is not None and entry.entity_type is EntityType.PERSON
             )
             why = not_in_force(entry, self.as_of, self.not_held.get((m.source, m.entry_key)))
-            hits.append(hit_record(m, entry, match_status(m, person, self.confirmed), why))
-        return tuple(hits)
+            status = match_status(m, person, self.confirmed)
+            review = None
+            decided = prior.get((m.source, m.entry_key)) if prior else None
+            if decided is not None:
+                void = decided.void_reason(identity, m.entry_hash, self.as_of)
+                if decided.action == "confirmed":
+                    status = HitStatus.CONFIRMED
+                elif void is None:
+                    status = HitStatus.CLEARED
+                review = decided.note(void)
+            out.append(MatchResult(m, status, why, review))
+        return tuple(out)
+
+    def hit_records(self, results: tuple[MatchResult, ...]) -> tuple[dict[str, Any], ...]:
+        """The ``list_hits`` the rules read: cleared false positives are not among them."""
+        return tuple(
+            hit_record(r.match, self.entry(*r.key), r.status.value, r.not_in_force)
+            for r in results
+            if r.status is not HitStatus.CLEARED
+        )
 
     def screen_name(self, name: str, country: str | None) -> tuple[dict[str, Any], ...]:
         """List hits for an owner or parent name (cached: the same parent recurs in a batch)."""
@@ -130,7 +162,9 @@ class ScreeningContext:
         found = cache.get(key)
         if found is None:
             party = Party(id="related", name=name, country=country)
-            found = self.hits(party, self.matcher.match(party, threshold=self.threshold))
+            found = self.hit_records(
+                self.results(party, self.matcher.match(party, threshold=self.threshold))
+            )
             if len(cache) < _NAME_CACHE:
                 cache[key] = found
         return found
@@ -171,25 +205,57 @@ def data_centre_fingerprint(dc: DataCentre) -> dict[str, Any]:
     }
 
 
+def identity(record: Party | DataCentre) -> dict[str, Any]:
+    """The fields that identify a record for a reviewer's clearance: its names, type,
+    country, address, registration number and birth date (a data centre: its names and
+    location). A clearance recorded against them is void once any of them changes."""
+    if isinstance(record, DataCentre):
+        return {
+            "name": record.name,
+            "operator": [record.operator_name, record.operator_country],
+            "location": [record.country, record.city],
+        }
+    return {
+        "name": record.name,
+        "aliases": sorted(record.aliases),
+        "entity_type": record.entity_type.value,
+        "country": record.country,
+        "address": record.address,
+        "registration_number": record.registration_number,
+        "date_of_birth": record.date_of_birth,
+    }
+
+
+def record_key(record: Party | DataCentre) -> tuple[str, str]:
+    """(kind, record id): how the store knows a party across screenings."""
+    return ("data_centre" if isinstance(record, DataCentre) else "customer"), record.id
+
+
+def _fingerprint(record: Party | DataCentre) -> dict[str, Any]:
+    if isinstance(record, DataCentre):
+        return data_centre_fingerprint(record)
+    return party_fingerprint(record)
+
+
 def screening_id(
     record: Party | DataCentre,
     ctx: ScreeningContext,
     related: tuple[dict[str, Any], ...] = (),
+    prior: dict[tuple[str, str], PriorDecision] | None = None,
+    fingerprint: dict[str, Any] | None = None,
 ) -> str:
     """Deterministic: the same record, list versions, ruleset, engine, threshold, as_of (and
-    batch records followed for ownership, and reviewer confirmations) give the same id, so a
-    replayed screening can be compared with the original one."""
-    fingerprint = (
-        data_centre_fingerprint(record)
-        if isinstance(record, DataCentre)
-        else party_fingerprint(record)
-    )
+    batch records followed for ownership, and reviewers' standing decisions on its matches)
+    give the same id, so a replayed screening can be compared with the original one."""
+    if fingerprint is None:
+        fingerprint = _fingerprint(record)
     reference = (
         {"accelerators": default_table_version()} if isinstance(record, DataCentre) else None
     )
-    record_part = json.dumps(
-        [fingerprint, reference, _followed(related)], sort_keys=True, ensure_ascii=False
-    )
+    parts: list[Any] = [fingerprint, reference, _followed(related)]
+    if prior:  # only then: the ids of records nobody reviewed stay as they were
+        parts.append(sorted([f"{k[0]}|{k[1]}", p.fingerprint()] for k, p in prior.items()))
+    record_part = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256((_context_part(ctx) + record_part).encode("utf-8")).hexdigest()[:32]
 
 
@@ -221,17 +287,6 @@ def _followed(links: tuple[dict[str, Any], ...]) -> list[Any]:
 
 def _evaluate(ctx: ScreeningContext, facts: dict[str, Any], kind: str) -> list[RuleHit]:
     return ctx.rules.evaluate(facts, kind) if ctx.rules is not None else []
-
-
-def _matches_out(matches: list[Match], hits: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
-    out = []
-    for m, h in zip(matches, hits, strict=True):
-        item = {**m.to_dict(), "status": h["status"]}
-        if not h["in_force"]:
-            item["in_force"] = False
-            item["not_in_force"] = h["not_in_force"]
-        out.append(item)
-    return out
 
 
 def _party_missing(party: Party) -> list[dict[str, str]]:
@@ -392,22 +447,25 @@ def _data_centre_texts(dc: DataCentre) -> list[tuple[str, str | None]]:
     ]
 
 
-def _common(ctx: ScreeningContext, sid: str) -> dict[str, Any]:
-    return {
-        "list_versions": ctx.list_versions,
-        "ruleset_version": ctx.ruleset_version,
-        "as_of": ctx.as_of.isoformat(),
-        "threshold": ctx.effective_threshold,
-        "engine_version": ENGINE_VERSION,
-        "screening_id": sid,
-    }
+def _provenance(ctx: ScreeningContext, sid: str) -> Provenance:
+    return Provenance(
+        ctx.list_versions,
+        ctx.ruleset_version,
+        ctx.as_of.isoformat(),
+        ctx.effective_threshold,
+        ENGINE_VERSION,
+        sid,
+    )
 
 
-def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer") -> dict[str, Any]:
+def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer") -> Decision:
     """Screen one customer: its names against the lists, its owners and parents too, then
     the rules in force on ``ctx.as_of``."""
     matches = ctx.matcher.match(party, threshold=ctx.threshold)
-    hits = ctx.hits(party, matches)
+    prior = ctx.prior.get((kind, party.id)) if ctx.prior else None
+    ident = _identity_hash(party, prior)
+    results = ctx.results(party, matches, prior, ident)
+    hits = ctx.hit_records(results)
     links = (
         owner_links(party, ctx.screen_name, ctx.graph)
         if party.owners or party.parent_name or party.ultimate_parent_name
@@ -418,37 +476,51 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
         party, in_force(hits), links, listed_share_unknown(links), in_force(addressed)
     )
     rule_hits = _evaluate(ctx, facts, "customer")
-    unresolved = any(h["status"] != "confirmed" for h in in_force(hits))
-    out: dict[str, Any] = {
-        "record_id": party.id,
-        "kind": kind,
-        "decision": decide(rule_hits, unresolved).value,
-        "matches": _matches_out(matches, hits),
-        "rule_hits": [h.to_dict() for h in rule_hits],
-        "data_quality": (
-            _party_missing(party)
-            + data_quality(_party_texts(party))
-            + _not_in_force_quality(hits + addressed)
-        ),
-    }
-    return _finish(out, ctx, party, addressed, links)
+    quality = (
+        _party_missing(party)
+        + data_quality(_party_texts(party))
+        + _not_in_force_quality(hits + addressed)
+    )
+    return _decision(ctx, party, kind, results, rule_hits, quality, addressed, links, prior, ident)
 
 
-def _finish(
-    out: dict[str, Any],
+def _identity_hash(record: Party | DataCentre, prior: object) -> str:
+    """The record's identity hash; computed only when a standing decision needs it."""
+    return identity_hash(identity(record)) if prior else ""
+
+
+def _decision(
     ctx: ScreeningContext,
     record: Party | DataCentre,
+    kind: str,
+    results: tuple[MatchResult, ...],
+    rule_hits: list[RuleHit],
+    quality: list[dict[str, str]],
     addressed: tuple[dict[str, Any], ...],
     links: tuple[dict[str, Any], ...],
-) -> dict[str, Any]:
-    """The parts of a result every kind of record has: address matches and ownership when
-    any, then the versions and the screening id."""
-    if addressed:
-        out["address_matches"] = _address_out(addressed)
-    if links:
-        out["ownership"] = _ownership_out(links)
-    out.update(_common(ctx, screening_id(record, ctx, links)))
-    return out
+    prior: dict[tuple[str, str], PriorDecision] | None,
+    ident: str,
+    item: dict[str, Any] | None = None,
+) -> Decision:
+    """What every kind of record's decision holds: the outcome (the strongest rule outcome,
+    at least ``review`` while an in-force match is undecided), the evidence, the versions and
+    the screening id."""
+    unresolved = any(r.in_force and r.status.unresolved for r in results)
+    fingerprint = _fingerprint(record)
+    return Decision(
+        record.id,
+        kind,
+        decide(rule_hits, unresolved),
+        results,
+        tuple(rule_hits),
+        tuple(quality),
+        item,
+        tuple(_address_out(addressed)),
+        tuple(_ownership_out(links)),
+        _provenance(ctx, screening_id(record, ctx, links, prior, fingerprint)),
+        record=fingerprint,
+        identity_hash=ident,
+    )
 
 
 def data_centre_party(dc: DataCentre) -> Party:
@@ -485,37 +557,34 @@ def _item_out(item: Classification) -> dict[str, Any]:
     }
 
 
-def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
+def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> Decision:
     """Screen one data centre: classify its accelerators, screen its operator and the
     operator's ultimate parent, and apply the location and headquarters rules."""
     item = classify(dc.accelerator_model, dc.eccn, dc.tpp_per_device, as_of=ctx.as_of)
     party = data_centre_party(dc)
     matches = ctx.matcher.match(party, threshold=ctx.threshold)
-    hits = ctx.hits(party, matches)
+    prior = ctx.prior.get(("data_centre", dc.id)) if ctx.prior else None
+    ident = _identity_hash(dc, prior)
+    results = ctx.results(party, matches, prior, ident)
+    hits = ctx.hit_records(results)
     links = owner_links(party, ctx.screen_name, ctx.graph) if party.ultimate_parent_name else ()
     addressed = ctx.address_hits(data_centre_address(dc), dc.country)
     facts = data_centre_facts(
         dc, item, in_force(hits), links, in_force(addressed), listed_share_unknown(links)
     )
     rule_hits = _evaluate(ctx, facts, "data_centre")
-    unresolved = any(h["status"] != "confirmed" for h in in_force(hits))
-    out: dict[str, Any] = {
-        "record_id": dc.id,
-        "kind": "data_centre",
-        "decision": decide(rule_hits, unresolved).value,
-        "matches": _matches_out(matches, hits),
-        "rule_hits": [h.to_dict() for h in rule_hits],
-        "item": _item_out(item),
-        "data_quality": (
-            _data_centre_missing(dc)
-            + data_quality(_data_centre_texts(dc))
-            + _not_in_force_quality(hits + addressed)
-        ),
-    }
-    return _finish(out, ctx, dc, addressed, links)
+    quality = (
+        _data_centre_missing(dc)
+        + data_quality(_data_centre_texts(dc))
+        + _not_in_force_quality(hits + addressed)
+    )
+    return _decision(
+        ctx, dc, "data_centre", results, rule_hits, quality, addressed, links, prior, ident,
+        _item_out(item),
+    )  # fmt: skip
 
 
-def screen_record(record: Party | DataCentre, ctx: ScreeningContext) -> dict[str, Any]:
+def screen_record(record: Party | DataCentre, ctx: ScreeningContext) -> Decision:
     if isinstance(record, DataCentre):
         return screen_data_centre(record, ctx)
     return screen_party(record, ctx)

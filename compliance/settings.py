@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     download_max_bytes: int = 512 * 1024 * 1024
 
     actor: str = Field(default="cli", description="Who is recorded in the audit log.")
+    role: str = Field(
+        default="reviewer", description="The actor's role, recorded with each review action."
+    )
+    four_eyes_score: float = Field(
+        default=0.95,
+        ge=0.0,
+        le=1.0,
+        description="Clearing a match scoring at least this needs a second reviewer's approval.",
+    )
     rules_dir: Path | None = Field(
         default=None,
         description="An operator's rules directory, laid over the shipped rules by file name "

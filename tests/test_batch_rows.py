@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from compliance import batch
 from compliance.cli import app
-from compliance.model import Party
+from compliance.decision import Decision
+from compliance.model import Outcome, Party
 from compliance.records import RecordResult
 
 runner = CliRunner()
@@ -29,12 +30,12 @@ def _records(n: int) -> list[RecordResult]:
     ]
 
 
-def _fake_screen(party: Party, ctx: Any, **_: Any) -> dict[str, Any]:
+def _fake_screen(party: Party, ctx: Any, **_: Any) -> Decision:
     if party.id in ("r3", "r300"):
         raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
     if party.id == "r5":
         raise RecursionError("maximum recursion depth exceeded")
-    return {"record_id": party.id, "kind": "customer", "decision": "clear"}
+    return Decision(party.id, "customer", Outcome.CLEAR)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -43,7 +44,7 @@ def test_a_row_the_screening_fails_on_becomes_its_error_record(
 ) -> None:
     monkeypatch.setattr(batch, "screen_party", _fake_screen)
     records = _records(600)  # more than two chunks, so the workers really share the rows
-    out = list(batch.screen_records(records, ctx=DUMMY_CTX, workers=workers))
+    out = [d.to_dict() for d in batch.screen_records(records, ctx=DUMMY_CTX, workers=workers)]
     assert [r["record_id"] for r in out] == [f"r{i}" for i in range(600)]
     failed = {r["record_id"]: r for r in out if r["decision"] is None}
     assert set(failed) == {"r3", "r5", "r300"}
@@ -59,13 +60,13 @@ def test_a_chunk_whose_worker_fails_is_screened_again_in_the_parent(
 ) -> None:
     monkeypatch.setattr(batch, "screen_party", _fake_screen)
 
-    def broken(packed: list[batch.Packed]) -> list[dict[str, Any]]:
+    def broken(packed: list[batch.Packed]) -> list[Decision]:
         raise MemoryError("worker gave up")
 
     monkeypatch.setattr(batch, "_screen_packed", broken)
     out = list(batch.screen_records(_records(300), ctx=DUMMY_CTX, workers=2))
     assert len(out) == 300
-    assert sum(r["decision"] == "clear" for r in out) == 298
+    assert sum(r.outcome == "clear" for r in out) == 298
 
 
 SURROGATE_ROWS = (

@@ -18,7 +18,8 @@ from compliance.ownership import OwnershipGraph
 from compliance.records import DataCentre, iter_customers, iter_data_centres
 from compliance.rules import load_ruleset, rule_dirs
 from compliance.rules.catalog import FACTS
-from compliance.screening import ScreeningContext, screen_data_centre, screen_party
+from compliance.screening import ScreeningContext
+from tests.contract import screen_data_centre, screen_party
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "compliance" / "data" / "demo_list.csv"

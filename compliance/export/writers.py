@@ -35,6 +35,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
+from compliance.decision import Decision
 from compliance.errors import BadInputError
 from compliance.export.cells import neutralise_cell
 
@@ -474,15 +475,22 @@ _WRITERS: dict[str, Callable[[Iterable[Mapping[str, Any]], Path], int]] = {
 }
 
 
+def as_dicts(results: Iterable[Decision | Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    """Each result in its output-contract form (a :class:`Decision` by its ``to_dict``)."""
+    for result in results:
+        yield result.to_dict() if isinstance(result, Decision) else result
+
+
 def write_results(
-    results: Iterable[Mapping[str, Any]],
+    results: Iterable[Decision | Mapping[str, Any]],
     path: Path,
     *,
     meta: Mapping[str, Any] | None = None,
 ) -> int:
-    """Write ``results`` to ``path``, the format chosen by its extension: ``.jsonl``, ``.csv``
-    or ``.xlsx`` (``meta`` fills the XLSX "About" sheet; the other formats ignore it).
-    Returns the number of records written."""
+    """Write ``results`` (decisions, or their dicts) to ``path``, the format chosen by its
+    extension: ``.jsonl``, ``.csv`` or ``.xlsx`` (``meta`` fills the XLSX "About" sheet; the
+    other formats ignore it). Returns the number of records written."""
+    results = as_dicts(results)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":

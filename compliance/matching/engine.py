@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy.orm import Session, sessionmaker
 
 from compliance.index import FloatArray, IntArray, NameIndex
 from compliance.matching import features
@@ -50,6 +49,7 @@ from compliance.normalize.confusables import latin_skeleton
 from compliance.normalize.legal_forms import LEGAL_TOKENS
 from compliance.normalize.scripts import skeleton
 from compliance.normalize.symbols import phonetic_key
+from compliance.permissions import ownership_problem
 
 
 # Largest total bonus the adjustments can add: a name score this far below the threshold
@@ -693,8 +693,6 @@ class _UnsafeCacheError(Exception):
 
 
 def _check_private(st: os.stat_result, path: Path, forbidden: int, what: str, fix: str) -> None:
-    from compliance.store.session import ownership_problem  # shared with the SQLite check
-
     problem = ownership_problem(st, path, forbidden, what, fix)
     if problem is not None:
         raise _UnsafeCacheError(problem)
@@ -722,7 +720,7 @@ def _warn_once(message: str) -> None:
         log.warning("%s", message)
 
 
-class _DiskCache:
+class DiskCache:
     """One open, checked cache directory: its descriptor, the secret and this file's name.
     Every file is opened relative to the checked descriptor, never by path again."""
 
@@ -840,47 +838,14 @@ class _DiskCache:
         os.close(self.fd)
 
 
-def _open_cache(
+def open_cache(
     cache_dir: Path | None, versions: dict[str, str], weights: Weights
-) -> tuple[_DiskCache | None, str | None]:
+) -> tuple[DiskCache | None, str | None]:
     if cache_dir is None:
         return None, None
     try:
-        return _DiskCache(cache_dir, versions, weights), None
+        return DiskCache(cache_dir, versions, weights), None
     except _UnsafeCacheError as exc:
         message = f"index cache not used: {exc}"
         _warn_once(message)
         return None, message
-
-
-def load_matcher(
-    sessions: sessionmaker[Session],
-    cache_dir: Path | None,
-    weights: Weights = DEFAULT_WEIGHTS,
-) -> LoadedMatcher:
-    """A Matcher over every active list version. The built index is cached on disk, keyed by
-    the active versions' content hashes (and the engine and weights), so it is built once per
-    set of list versions. The cache is used only from a directory and key file that no other
-    user can write, and a file is used only when its MAC and manifest check out; else the
-    index is built from the database (see the format notes above)."""
-    from compliance.store.repository import ListRepository
-
-    cache: _DiskCache | None = None
-    try:
-        with sessions() as session:
-            repo = ListRepository(session)
-            active = [(v.source.name, v) for v in repo.active_versions()]
-            versions = {name: v.content_sha256 for name, v in sorted(active)}
-            cache, warning = _open_cache(cache_dir, versions, weights)
-            if cache is not None and (cached := cache.read(weights)) is not None:
-                return LoadedMatcher(cached, versions, True)
-            lists = [
-                (name, repo.verified_entries(v)) for name, v in sorted(active, key=lambda p: p[0])
-            ]
-        matcher = Matcher.build(lists, weights)
-        if cache is not None:
-            cache.write(matcher)
-    finally:
-        if cache is not None:
-            cache.close()
-    return LoadedMatcher(matcher, versions, False, warning)

@@ -297,7 +297,7 @@ def test_emptied_ofac_alt_file_is_refused_and_aliases_still_match(
     db, server, shared_lists, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     """Issue 8.3: alt.csv cut to its first row (still ending in 0x1A)."""
-    from compliance.matching.engine import load_matcher
+    from compliance.services.index import load_matcher
 
     base, root = server
     for name, rel in OFAC.items():
@@ -458,7 +458,7 @@ def test_sigterm_during_an_update_cleans_up_audits_and_exits_3(server, tmp_path)
 
 # ------------------------------------------------------------------ issue 8, second round
 def _matches(db, tmp_path: Path, *names: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    from compliance.matching.engine import load_matcher
+    from compliance.services.index import load_matcher
 
     matcher = load_matcher(db.sessions, tmp_path / "cache").matcher
     return [[m.entry_name for m in matcher.match_name(name)] for name in names]

@@ -26,9 +26,10 @@ import pytest
 from compliance.lists import csl, parse_files
 from compliance.lists.service import ListService
 from compliance.matching import engine
-from compliance.matching.engine import Matcher, load_matcher
+from compliance.matching.engine import Matcher
 from compliance.matching.weights import DEFAULT_WEIGHTS
 from compliance.model import Alias, AliasKind, EntityType, ListEntry, Party
+from compliance.services.index import load_matcher
 from tests.lists.test_service import V1, V2, write_csl
 from tests.matching.test_matching import DEMO, EXTRA
 
@@ -219,9 +220,9 @@ def test_a_file_for_other_weights_is_not_used(tmp_path: Path) -> None:
     matcher = Matcher.build([("demo", EXTRA)])
     _write(tmp_path, versions, matcher)
     other = replace(DEFAULT_WEIGHTS, review_threshold=0.5)
-    disk = engine._DiskCache(tmp_path, versions, other)
+    disk = engine.DiskCache(tmp_path, versions, other)
     (tmp_path / disk.name).write_bytes(
-        (tmp_path / engine._DiskCache(tmp_path, versions, DEFAULT_WEIGHTS).name).read_bytes()
+        (tmp_path / engine.DiskCache(tmp_path, versions, DEFAULT_WEIGHTS).name).read_bytes()
     )
     assert disk.read(other) is None
     disk.close()
@@ -333,9 +334,9 @@ def test_a_cache_path_that_is_a_file_is_refused(db, tmp_path: Path, warnings_see
 
 def test_racing_first_uses_agree_on_one_key(tmp_path: Path) -> None:
     # Two processes' first uses at once: each may create a key; one link wins, both read it.
-    first = engine._DiskCache(tmp_path, {}, DEFAULT_WEIGHTS)
+    first = engine.DiskCache(tmp_path, {}, DEFAULT_WEIGHTS)
     (tmp_path / "index.key").unlink()
-    second = engine._DiskCache(tmp_path, {}, DEFAULT_WEIGHTS)
+    second = engine.DiskCache(tmp_path, {}, DEFAULT_WEIGHTS)
     first._create_secret()  # loses the race: the key already there stays
     assert first._secret(tmp_path / "index.key") == second.key
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index.key"]
@@ -345,13 +346,13 @@ def test_racing_first_uses_agree_on_one_key(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------ same answers from the cache
 def _write(cache_dir: Path, versions: dict[str, str], matcher: Matcher) -> None:
-    disk = engine._DiskCache(cache_dir, versions, DEFAULT_WEIGHTS)
+    disk = engine.DiskCache(cache_dir, versions, DEFAULT_WEIGHTS)
     disk.write(matcher)
     disk.close()
 
 
 def _read(cache_dir: Path, versions: dict[str, str]) -> Matcher:
-    disk = engine._DiskCache(cache_dir, versions, DEFAULT_WEIGHTS)
+    disk = engine.DiskCache(cache_dir, versions, DEFAULT_WEIGHTS)
     found = disk.read(DEFAULT_WEIGHTS)
     disk.close()
     assert found is not None
@@ -480,7 +481,7 @@ def test_the_cache_carries_the_name_lexicon_and_a_fresh_process_takes_it(
     monkeypatch.setattr(
         symbols.PersonLexicon, "from_rigour", classmethod(lambda cls, path=None: pytest.fail())
     )
-    disk = engine._DiskCache(tmp_path, versions, DEFAULT_WEIGHTS)
+    disk = engine.DiskCache(tmp_path, versions, DEFAULT_WEIGHTS)
     assert disk.read(DEFAULT_WEIGHTS) is not None
     disk.close()
     assert symbols.lexicon_loaded() and symbols.person_lexicon() == built
@@ -494,11 +495,11 @@ def test_a_cache_of_another_rigour_release_is_not_used(
 
     versions = {"demo": "sha256:d"}
     _write(tmp_path, versions, Matcher.build([("demo", EXTRA)]))
-    written = engine._DiskCache(tmp_path, versions, DEFAULT_WEIGHTS)
+    written = engine.DiskCache(tmp_path, versions, DEFAULT_WEIGHTS)
     data = (tmp_path / written.name).read_bytes()
     written.close()
     monkeypatch.setattr(symbols, "rigour_release", lambda: "99.0/lexicon-1")
-    disk = engine._DiskCache(tmp_path, versions, DEFAULT_WEIGHTS)
+    disk = engine.DiskCache(tmp_path, versions, DEFAULT_WEIGHTS)
     assert disk.name != written.name
     (tmp_path / disk.name).write_bytes(data)  # authentic, but built with another release
     assert disk.read(DEFAULT_WEIGHTS) is None

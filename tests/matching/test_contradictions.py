@@ -14,7 +14,8 @@ import pytest
 from compliance.lists import parse_files
 from compliance.matching.engine import Matcher
 from compliance.model import EntityType, Identifier, ListEntry, Match, Party
-from compliance.screening import ScreeningContext, screen_party
+from compliance.screening import ScreeningContext
+from tests.contract import screen_party
 
 ENTRIES = [
     ListEntry("p1", "AL ZAWAHIRI, Dr. Ayman", EntityType.PERSON, "SDN",

@@ -14,7 +14,8 @@ import pytest
 from compliance.index import NameIndex
 from compliance.matching.engine import Matcher
 from compliance.model import EntityType, Identifier, ListEntry, Party
-from compliance.screening import ScreeningContext, screen_party
+from compliance.screening import ScreeningContext
+from tests.contract import screen_party
 from tests.matching.test_matching import names
 
 ENTRIES = [

@@ -212,7 +212,7 @@ def test_both_ways_of_summing_key_weights_give_the_same_candidates(
 
 
 def _cache_round_trip(matcher: Matcher, cache_dir: Path) -> Matcher:
-    disk = engine._DiskCache(cache_dir, {"demo": "sha256:x"}, DEFAULT_WEIGHTS)
+    disk = engine.DiskCache(cache_dir, {"demo": "sha256:x"}, DEFAULT_WEIGHTS)
     try:
         disk.write(matcher)
         loaded = disk.read(DEFAULT_WEIGHTS)

@@ -17,7 +17,8 @@ from compliance.model import EntityType, ListEntry, Owner, Party
 from compliance.normalize import invisible_characters, normalize_name, strip_invisible, visual_form
 from compliance.normalize.confusables import latin_skeleton, spoofed_words
 from compliance.records import DataCentre
-from compliance.screening import ScreeningContext, data_quality, screen_data_centre, screen_party
+from compliance.screening import ScreeningContext, data_quality
+from tests.contract import screen_data_centre, screen_party
 
 DEMO = Path(__file__).resolve().parents[2] / "compliance" / "data" / "demo_list.csv"
 HUAWEI = "Huawei Technologies Co., Ltd."

@@ -14,7 +14,8 @@ from compliance.matching.engine import Matcher
 from compliance.model import Address, EntityType, ListEntry, Party
 from compliance.records import DataCentre
 from compliance.rules import load_ruleset, rule_dirs
-from compliance.screening import ScreeningContext, screen_data_centre, screen_party
+from compliance.screening import ScreeningContext
+from tests.contract import screen_data_centre, screen_party
 
 ORG = EntityType.ORGANIZATION
 RULESET = load_ruleset(rule_dirs())

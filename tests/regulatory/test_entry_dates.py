@@ -17,9 +17,10 @@ from compliance.lists.service import ListService
 from compliance.matching.engine import Matcher
 from compliance.model import EntityType, ListEntry, Party
 from compliance.rules import load_ruleset, rule_dirs
-from compliance.screening import ScreeningContext, screen_party
+from compliance.screening import ScreeningContext
 from compliance.store.repository import ListRepository
 from compliance.store.tables import ListVersion
+from tests.contract import screen_party
 from tests.lists.test_service import csl_row, write_csl
 
 RULESET = load_ruleset(rule_dirs())

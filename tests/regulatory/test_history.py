@@ -13,7 +13,8 @@ from compliance.matching.engine import Matcher
 from compliance.model import EntityType, ListEntry
 from compliance.records import DataCentre
 from compliance.rules import load_ruleset, rule_dirs
-from compliance.screening import ScreeningContext, screen_data_centre
+from compliance.screening import ScreeningContext
+from tests.contract import screen_data_centre
 
 RULESET = load_ruleset(rule_dirs())
 MATCHER = Matcher.build(

@@ -11,8 +11,8 @@ from sqlalchemy import delete, select, update
 
 from compliance.errors import ListIntegrityError
 from compliance.lists.service import ListService
-from compliance.matching.engine import load_matcher
 from compliance.model import hash_entry_dict
+from compliance.services.index import load_matcher
 from compliance.store.integrity import NO_DIGEST, entries_digest, verify_versions
 from compliance.store.repository import ListRepository
 from compliance.store.session import transaction

@@ -1,0 +1,372 @@
+"""Stored decisions and the review queue: runs, parties, screenings, cases, review events,
+suppressions. No commits here: the services own the transactions.
+
+Screenings are written in bulk, one chunk per call (:meth:`DecisionStore.store_chunk`), each
+chunk in its caller's transaction: a screening is stored with its matches, rule hits and case
+update, or not at all. A decision whose screening id is already stored (the same record,
+lists, rules, engine, threshold, ``as_of`` and reviewers' decisions) is not stored again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from compliance.decision import Decision
+from compliance.review import CaseStatus, MatchState, PriorDecision, PriorDecisions, identity_hash
+from compliance.store.tables import (
+    CaseMatchRow,
+    CaseRow,
+    MatchRow,
+    PartyRow,
+    RuleHitRow,
+    ScreeningRow,
+    ScreeningRun,
+    SuppressionRow,
+)
+
+_IN_CHUNK = 500  # bind parameters per IN (...) query, well under every database's limit
+
+
+def identity_fields(kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The identifying fields of a record's fingerprint (see
+    :func:`compliance.screening.identity`): what a clearance is keyed to."""
+    if kind == "data_centre":
+        return {
+            "name": record.get("name"),
+            "operator": record.get("operator"),
+            "location": record.get("location"),
+        }
+    return {
+        "name": record.get("name"),
+        "aliases": sorted(record.get("aliases") or ()),
+        "entity_type": record.get("entity_type"),
+        "country": record.get("country"),
+        "address": record.get("address"),
+        "registration_number": record.get("registration_number"),
+        "date_of_birth": record.get("date_of_birth"),
+    }
+
+
+def record_identity(decision: Decision) -> str:
+    """The decision's party identity hash (computed from its record when screening did not
+    need it)."""
+    return decision.identity_hash or identity_hash(identity_fields(decision.kind, decision.record))
+
+
+@dataclass
+class ChunkCounts:
+    stored: int = 0
+    reused: int = 0
+    cases_opened: int = 0
+    cases_updated: int = 0
+    stored_ids: list[str] = field(default_factory=list)
+
+
+class DecisionStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # ---------------------------------------------------------------------------- runs
+    def start_run(
+        self,
+        *,
+        actor: str,
+        command: str,
+        kind: str,
+        input_name: str | None,
+        list_versions: dict[str, str],
+        ruleset_version: str | None,
+        engine_version: str,
+        threshold: float,
+        as_of: date,
+        now: datetime,
+    ) -> ScreeningRun:
+        run = ScreeningRun(
+            started_at=now, finished_at=None, actor=actor, command=command, input=input_name,
+            kind=kind, list_versions=list_versions, ruleset_version=ruleset_version,
+            engine_version=engine_version, threshold=threshold, as_of=as_of.isoformat(),
+            status="running", stored=0, reused=0, errors=0, counts={}, ids_sha256=None,
+        )  # fmt: skip
+        self.session.add(run)
+        self.session.flush()
+        return run
+
+    def finish_run(
+        self, run: ScreeningRun, *, counts: dict[str, int], errors: int, now: datetime
+    ) -> ScreeningRun:
+        run = self.session.get(ScreeningRun, run.id, populate_existing=True) or run
+        run.status = "complete"
+        run.finished_at = now
+        run.counts = dict(sorted(counts.items()))
+        run.errors = errors
+        run.ids_sha256 = self.run_digest(run.id)
+        return run
+
+    def run_digest(self, run_id: int) -> str:
+        """sha256 over the sorted screening ids a run stored (what its audit event carries)."""
+        ids = self.session.scalars(
+            select(ScreeningRow.screening_id)
+            .where(ScreeningRow.run_id == run_id)
+            .order_by(ScreeningRow.screening_id)
+        )
+        digest = hashlib.sha256()
+        for sid in ids:
+            digest.update(sid.encode("ascii") + b"\n")
+        return "sha256:" + digest.hexdigest()
+
+    # ------------------------------------------------------------------------ screenings
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), _IN_CHUNK):
+            part = ids[i : i + _IN_CHUNK]
+            found.update(
+                self.session.scalars(
+                    select(ScreeningRow.screening_id).where(ScreeningRow.screening_id.in_(part))
+                )
+            )
+        return found
+
+    def _parties(self, decisions: Sequence[Decision], now: datetime) -> dict[tuple[str, str], int]:
+        """Upsert the decisions' parties; (kind, record id) -> party row id."""
+        keys = {(d.kind, str(d.record_id)): d for d in decisions}
+        ids: dict[tuple[str, str], int] = {}
+        by_kind: dict[str, list[str]] = {}
+        for kind, record_key in keys:
+            by_kind.setdefault(kind, []).append(record_key)
+        for kind, record_keys in by_kind.items():
+            for i in range(0, len(record_keys), _IN_CHUNK):
+                part = record_keys[i : i + _IN_CHUNK]
+                rows = self.session.execute(
+                    select(PartyRow.id, PartyRow.record_key).where(
+                        PartyRow.kind == kind, PartyRow.record_key.in_(part)
+                    )
+                )
+                ids.update({(kind, rk): pid for pid, rk in rows})
+        updates: list[dict[str, Any]] = []
+        new: list[dict[str, Any]] = []
+        for key, d in keys.items():
+            values = {
+                "name": str(d.record.get("name") or ""),
+                "identity_hash": record_identity(d),
+                "record": d.record,
+                "last_screened_at": now,
+                "last_screening_id": d.screening_id,
+                "list_versions": d.provenance.list_versions if d.provenance else {},
+            }
+            if key in ids:
+                updates.append({"id": ids[key], **values})
+            else:
+                new.append({"kind": key[0], "record_key": key[1], "first_seen_at": now, **values})
+        if updates:
+            self.session.execute(update(PartyRow), updates)
+        if new:
+            rows = self.session.execute(
+                insert(PartyRow).returning(PartyRow.id, PartyRow.kind, PartyRow.record_key),
+                new,
+            )
+            ids.update({(k, rk): pid for pid, k, rk in rows})
+        return ids
+
+    def store_chunk(
+        self, run: ScreeningRun, decisions: Iterable[Decision], now: datetime
+    ) -> ChunkCounts:
+        """Store the screened decisions of one chunk (failed rows are not screenings: they
+        are counted on the run). Opens or updates the parties' cases."""
+        counts = ChunkCounts()
+        done = [d for d in decisions if not d.failed and d.screening_id]
+        # one per screening id (a file may hold the same record twice)
+        unique = list({d.screening_id: d for d in done}.values())
+        known = self.existing_ids([d.screening_id for d in unique if d.screening_id])
+        fresh = [d for d in unique if d.screening_id not in known]
+        counts.reused = len(done) - len(fresh)
+        if not fresh:
+            return counts
+        party_ids = self._parties(fresh, now)
+        rows = self.session.execute(
+            insert(ScreeningRow).returning(ScreeningRow.id, ScreeningRow.screening_id),
+            [
+                {
+                    "screening_id": d.screening_id,
+                    "run_id": run.id,
+                    "party_id": party_ids[(d.kind, str(d.record_id))],
+                    "outcome": d.outcome.value if d.outcome else "",
+                    "as_of": d.provenance.as_of if d.provenance else "",
+                    "created_at": now,
+                    "result": d.to_dict(),
+                }
+                for d in fresh
+            ],
+        )
+        pks = {sid: pk for pk, sid in rows}
+        matches = []
+        hits = []
+        for d in fresh:
+            pk = pks[d.screening_id]
+            for rank, m in enumerate(d.matches, 1):
+                matches.append(
+                    {
+                        "screening_pk": pk, "rank": rank, "source": m.match.source,
+                        "entry_key": m.match.entry_key, "list_code": m.match.list_code,
+                        "entry_name": m.match.entry_name, "matched_name": m.match.matched_name,
+                        "query_name": m.match.query_name, "score": round(m.match.score, 4),
+                        "status": m.status.value, "in_force": m.in_force,
+                        "entry_hash": m.match.entry_hash,
+                        "features": {k: v.to_dict() for k, v in m.match.features},
+                    }
+                )  # fmt: skip
+            for h in d.rule_hits:
+                hits.append(
+                    {
+                        "screening_pk": pk, "rule_id": h.rule_id, "outcome": h.outcome.value,
+                        "citation": h.citation, "basis": h.basis,
+                    }
+                )  # fmt: skip
+        if matches:
+            self.session.execute(insert(MatchRow), matches)
+        if hits:
+            self.session.execute(insert(RuleHitRow), hits)
+        opened, updated = self._cases(fresh, party_ids, now)
+        counts.stored = len(fresh)
+        counts.cases_opened, counts.cases_updated = opened, updated
+        counts.stored_ids = [str(d.screening_id) for d in fresh]
+        return counts
+
+    # ----------------------------------------------------------------------------- cases
+    def open_cases(self, party_ids: Sequence[int]) -> dict[int, CaseRow]:
+        found: dict[int, CaseRow] = {}
+        for i in range(0, len(party_ids), _IN_CHUNK):
+            part = party_ids[i : i + _IN_CHUNK]
+            for case in self.session.scalars(
+                select(CaseRow).where(
+                    CaseRow.party_id.in_(part), CaseRow.status != CaseStatus.CLOSED.value
+                )
+            ):
+                found[case.party_id] = case
+        return found
+
+    def _cases(
+        self, decisions: Sequence[Decision], party_ids: dict[tuple[str, str], int], now: datetime
+    ) -> tuple[int, int]:
+        """Every decision that is not ``clear`` opens a case for its party or updates its open
+        case: the outcome, and each undecided in-force match (new ones join; a match whose
+        clearance no longer holds comes back ``open`` with the reason)."""
+        flagged = [d for d in decisions if d.outcome is not None and d.outcome.value != "clear"]
+        if not flagged:
+            return 0, 0
+        cases = self.open_cases([party_ids[(d.kind, str(d.record_id))] for d in flagged])
+        settled = self._closed_outcomes(
+            [
+                party_ids[(d.kind, str(d.record_id))]
+                for d in flagged
+                if not d.unresolved and party_ids[(d.kind, str(d.record_id))] not in cases
+            ]
+        )
+        opened = updated = 0
+        for d in flagged:
+            pid = party_ids[(d.kind, str(d.record_id))]
+            case = cases.get(pid)
+            assert d.outcome is not None and d.screening_id is not None
+            if case is None and d.outcome.value in settled.get(pid, ()):
+                # Nothing new to review: every match is decided and a reviewer already
+                # closed a case on this outcome.
+                continue
+            if case is None:
+                case = CaseRow(
+                    party_id=pid, status=CaseStatus.OPEN.value, outcome=d.outcome.value,
+                    opened_at=now, updated_at=now, closed_at=None,
+                    latest_screening_id=d.screening_id,
+                )  # fmt: skip
+                self.session.add(case)
+                self.session.flush()
+                cases[pid] = case
+                opened += 1
+            else:
+                case.outcome = d.outcome.value
+                case.updated_at = now
+                case.latest_screening_id = d.screening_id
+                updated += 1
+            self._case_matches(case, d)
+        return opened, updated
+
+    def _closed_outcomes(self, party_ids: Sequence[int]) -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {}
+        for i in range(0, len(party_ids), _IN_CHUNK):
+            part = party_ids[i : i + _IN_CHUNK]
+            for pid, outcome in self.session.execute(
+                select(CaseRow.party_id, CaseRow.outcome).where(
+                    CaseRow.party_id.in_(part), CaseRow.status == CaseStatus.CLOSED.value
+                )
+            ):
+                found.setdefault(pid, set()).add(outcome)
+        return found
+
+    def _case_matches(self, case: CaseRow, d: Decision) -> None:
+        existing = {
+            (m.source, m.entry_key): m
+            for m in self.session.scalars(
+                select(CaseMatchRow).where(CaseMatchRow.case_id == case.id)
+            )
+        }
+        party_hash = record_identity(d)
+        for m in d.unresolved:
+            row = existing.get(m.key)
+            note = (m.review or {}).get("void")
+            if row is None:
+                self.session.add(
+                    CaseMatchRow(
+                        case_id=case.id, source=m.match.source, entry_key=m.match.entry_key,
+                        list_code=m.match.list_code, entry_name=m.match.entry_name,
+                        matched_name=m.match.matched_name, score=round(m.match.score, 4),
+                        entry_hash=m.match.entry_hash, party_hash=party_hash,
+                        state=MatchState.OPEN.value, note=note,
+                        first_screening_id=str(d.screening_id),
+                        last_screening_id=str(d.screening_id),
+                    )
+                )  # fmt: skip
+                continue
+            row.last_screening_id = str(d.screening_id)
+            row.score = round(m.match.score, 4)
+            row.entry_name = m.match.entry_name
+            row.matched_name = m.match.matched_name
+            row.entry_hash = m.match.entry_hash
+            row.party_hash = party_hash
+            if row.state == MatchState.CLEARED.value:
+                row.state = MatchState.OPEN.value  # its clearance is void: a fresh hit
+                row.note = note
+        self.session.flush()
+
+    # --------------------------------------------------------------- standing decisions
+    def prior_decisions(self) -> PriorDecisions:
+        """Every standing decision screening applies: live clearances (suppressions) and
+        confirmed matches, per party and entry (the newest wins)."""
+        out: PriorDecisions = {}
+        for s in self.session.scalars(
+            select(SuppressionRow)
+            .where(SuppressionRow.revoked_at.is_(None))
+            .order_by(SuppressionRow.id)
+        ):
+            out.setdefault((s.kind, s.record_key), {})[(s.source, s.entry_key)] = PriorDecision(
+                "cleared", s.party_hash, s.entry_hash, s.case_id,
+                s.created_by + (f", approved by {s.approved_by}" if s.approved_by else ""),
+                s.created_at.isoformat(), date.fromisoformat(s.expires) if s.expires else None,
+            )  # fmt: skip
+        confirmed = self.session.execute(
+            select(CaseMatchRow, PartyRow.kind, PartyRow.record_key)
+            .join(CaseRow, CaseRow.id == CaseMatchRow.case_id)
+            .join(PartyRow, PartyRow.id == CaseRow.party_id)
+            .where(CaseMatchRow.state == MatchState.CONFIRMED.value)
+            .order_by(CaseMatchRow.id)
+        )
+        for m, kind, key in confirmed:
+            at = m.decided_at.isoformat() if m.decided_at else ""
+            out.setdefault((kind, key), {})[(m.source, m.entry_key)] = PriorDecision(
+                "confirmed", m.party_hash, m.entry_hash, m.case_id, m.decided_by or "", at
+            )
+        return out
