@@ -1285,8 +1285,10 @@ def audit_verify(
     """Recompute the audit log's hash chain, check it against its anchor (and a recorded head),
     and check every active list version's entries against their load-time hashes, and the
     version's digest, counts and content hash against the audit row that recorded its load;
-    exit 3 if anything does not verify."""
+    check the stored decisions, review events and suppressions against the audit events that
+    sealed them; exit 3 if anything does not verify."""
     from compliance.store.audit import verify_chain
+    from compliance.store.decision_integrity import verify_decisions
     from compliance.store.integrity import verify_versions
 
     if expect_count is not None and expect_head is None:
@@ -1300,9 +1302,17 @@ def audit_verify(
     with _db().sessions() as session:
         report = verify_chain(session, expect_head=expect_head, expect_count=expect_count)
         checks = verify_versions(session, all_versions=all_versions)
-    ok = report.ok and all(c.ok for c in checks)
+        decisions = verify_decisions(session)
+    ok = report.ok and all(c.ok for c in checks) and decisions.ok
     if as_json:
-        _print_json({"ok": ok, "audit": report.to_dict(), "lists": [c.to_dict() for c in checks]})
+        _print_json(
+            {
+                "ok": ok,
+                "audit": report.to_dict(),
+                "lists": [c.to_dict() for c in checks],
+                "decisions": decisions.to_dict(),
+            }
+        )
         if not ok:
             raise typer.Exit(3)
         return
@@ -1342,6 +1352,26 @@ def audit_verify(
                 highlight=False,
                 soft_wrap=True,
             )
+    summary = (
+        f"decisions: {decisions.runs} runs, {decisions.screenings} screenings, "
+        f"{decisions.review_events} review events, {decisions.suppressions} suppressions"
+    )
+    if decisions.ok:
+        out.print(f"{summary}: OK, as the audit log sealed them", highlight=False)
+    else:
+        err.print(
+            Text.assemble(("decisions BROKEN", "bold red"), f" ({summary}):"),
+            highlight=False,
+            soft_wrap=True,
+        )
+        for line in decisions.problems:
+            err.print(Text("  " + line), highlight=False, soft_wrap=True)
+    if decisions.unsealed_runs:
+        out.print(
+            "  interrupted runs, not sealed in the audit log (their stored chunks are whole): "
+            + ", ".join(map(str, decisions.unsealed_runs)),
+            highlight=False,
+        )
     if not ok:
         raise typer.Exit(3)
 

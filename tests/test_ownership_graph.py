@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import tempfile
 import tracemalloc
 from collections.abc import Iterator
@@ -17,7 +18,6 @@ from typer.testing import CliRunner
 from compliance import ownership
 from compliance.cli import app
 from compliance.model import Owner, Party
-from compliance.normalize import names
 from compliance.ownership import OwnershipGraph, owner_links
 
 BATCH = [
@@ -132,10 +132,15 @@ def _parties(n: int) -> Iterator[Party]:
 
 
 def _clear_normalize_caches() -> None:
-    """The normalizer's own caches are bounded but large: they are not the graph's memory."""
-    for value in vars(names).values():
-        if callable(getattr(value, "cache_clear", None)):
-            value.cache_clear()
+    """The normalizer's own caches (in every compliance module: names, scripts, symbols, legal
+    forms...) are bounded but large: they are not the graph's memory. Which of them earlier
+    tests filled decides how much they grow here, so all of them are emptied."""
+    for name, module in list(sys.modules.items()):
+        if name != "compliance" and not name.startswith("compliance."):
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
 
 
 def _retained(n: int) -> int:

@@ -31,6 +31,7 @@ from compliance.review import (
     needs_second_reviewer,
 )
 from compliance.store import audit
+from compliance.store.decision_integrity import suppression_record
 from compliance.store.tables import (
     CaseMatchRow,
     CaseRow,
@@ -196,23 +197,33 @@ def _apply_match_decision(
     event: ReviewEventRow,
     approver: str | None,
     now: datetime,
-) -> None:
-    """Make a confirm or clear take effect (directly, or on a second reviewer's approval)."""
+) -> SuppressionRow | None:
+    """Make a confirm or clear take effect (directly, or on a second reviewer's approval);
+    returns the suppression a clearance records."""
     match.decided_by = event.actor if approver is None else f"{event.actor} + {approver}"
     match.decided_at = now
     if event.action == Action.CONFIRM.value:
         match.state = MatchState.CONFIRMED.value
-        return
+        return None
     match.state = MatchState.CLEARED.value
-    session.add(
-        SuppressionRow(
-            kind=party.kind, record_key=party.record_key, source=match.source,
-            entry_key=match.entry_key, party_hash=party.identity_hash,
-            entry_hash=match.entry_hash, case_id=case.id, event_id=event.id,
-            created_by=event.actor, approved_by=approver, created_at=now,
-            expires=event.expires, revoked_at=None,
-        )
-    )  # fmt: skip
+    suppression = SuppressionRow(
+        kind=party.kind,
+        record_key=party.record_key,
+        source=match.source,
+        entry_key=match.entry_key,
+        party_hash=party.identity_hash,
+        entry_hash=match.entry_hash,
+        case_id=case.id,
+        event_id=event.id,
+        created_by=event.actor,
+        approved_by=approver,
+        created_at=now,
+        expires=event.expires,
+        revoked_at=None,
+    )
+    session.add(suppression)
+    session.flush()
+    return suppression  # fmt: skip
 
 
 def _settle(case: CaseRow, matches: list[CaseMatchRow], now: datetime) -> None:
@@ -257,6 +268,8 @@ def act(
     if case.status == CaseStatus.CLOSED.value and action is not Action.COMMENT:
         raise ReviewError(f"case {case_id} is closed; only a comment can be added")
     matches = _matches(session, case_id)
+    suppression: SuppressionRow | None = None
+    decides: int | None = None
     event = ReviewEventRow(
         case_id=case.id, case_match_id=None, action=action.value, state=EventState.APPLIED.value,
         actor=reviewer.actor, role=reviewer.role, rationale=text, at=now,
@@ -282,11 +295,12 @@ def act(
                 event.state = EventState.PENDING.value
                 match.state = MatchState.PENDING.value
             else:
-                _apply_match_decision(session, case, party, match, event, None, now)
+                suppression = _apply_match_decision(session, case, party, match, event, None, now)
             _settle(case, matches, now)
     elif action in (Action.APPROVE, Action.REJECT):
         pending = _pending(session, case_id, event_id)
         check_approver(pending.actor, reviewer.actor)
+        decides = pending.id
         pending.decided_by = reviewer.actor
         pending.decided_at = now
         pending.decided_rationale = text
@@ -299,7 +313,9 @@ def act(
             if pending.action == Action.ESCALATE.value:
                 case.status = CaseStatus.ESCALATED.value
             elif target is not None:
-                _apply_match_decision(session, case, party, target, pending, reviewer.actor, now)
+                suppression = _apply_match_decision(
+                    session, case, party, target, pending, reviewer.actor, now
+                )
         else:
             pending.state = EventState.REJECTED.value
             if target is not None and target.state == MatchState.PENDING.value:
@@ -334,6 +350,8 @@ def act(
             "case_status": case.status,
             "case_version": case.version,
             "party": [party.kind, party.record_key],
+            "decides": decides,
+            "suppression": suppression_record(suppression) if suppression else None,
         },
         at=now,
     )

@@ -9,7 +9,6 @@ lists, rules, engine, threshold, ``as_of`` and reviewers' decisions) is not stor
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from compliance.decision import Decision
 from compliance.review import CaseStatus, MatchState, PriorDecision, PriorDecisions, identity_hash
+from compliance.store.decision_integrity import runs_digest
 from compliance.store.tables import (
     CaseMatchRow,
     CaseRow,
@@ -106,20 +106,8 @@ class DecisionStore:
         run.finished_at = now
         run.counts = dict(sorted(counts.items()))
         run.errors = errors
-        run.ids_sha256 = self.run_digest(run.id)
+        run.ids_sha256, _ = runs_digest(self.session, run.id)
         return run
-
-    def run_digest(self, run_id: int) -> str:
-        """sha256 over the sorted screening ids a run stored (what its audit event carries)."""
-        ids = self.session.scalars(
-            select(ScreeningRow.screening_id)
-            .where(ScreeningRow.run_id == run_id)
-            .order_by(ScreeningRow.screening_id)
-        )
-        digest = hashlib.sha256()
-        for sid in ids:
-            digest.update(sid.encode("ascii") + b"\n")
-        return "sha256:" + digest.hexdigest()
 
     # ------------------------------------------------------------------------ screenings
     def existing_ids(self, ids: Sequence[str]) -> set[str]:

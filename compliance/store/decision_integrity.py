@@ -1,0 +1,212 @@
+"""Whether the stored decisions and review records are what the audit log says they were.
+
+The audit log is hash-chained (:mod:`compliance.store.audit`); these checks tie the rows it
+describes to it, so a row changed directly in the database shows:
+
+- a finished screening run's audit event carries a sha256 over its screenings (each
+  screening id with the sha256 of its stored decision JSON): recomputed from the rows;
+- every review event row must agree with the audit event that recorded it (who, role, what,
+  why, when; and who approved or rejected it, with the approval's own audit event);
+- every suppression must be the one its clear (or approval) audit event recorded;
+- every match a case shows as confirmed, cleared or pending must have the review event that
+  made it so.
+
+A run that never finished (interrupted) has no audit event: its screenings are reported as
+unsealed, which is not a failure by itself (the chunks it stored are complete) but says that
+they are only as good as the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from compliance.review import Action, EventState, MatchState
+from compliance.store.tables import (
+    AuditEvent,
+    CaseMatchRow,
+    ReviewEventRow,
+    ScreeningRow,
+    ScreeningRun,
+    SuppressionRow,
+)
+
+
+def result_hash(result: dict[str, Any]) -> str:
+    """sha256 of a decision's JSON in canonical form (sorted keys, no spaces)."""
+    body = json.dumps(result, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def runs_digest(session: Session, run_id: int) -> tuple[str, int]:
+    """The digest of a run's stored screenings (sorted by screening id) and their count."""
+    digest = hashlib.sha256()
+    n = 0
+    rows = session.execute(
+        select(ScreeningRow.screening_id, ScreeningRow.result)
+        .where(ScreeningRow.run_id == run_id)
+        .order_by(ScreeningRow.screening_id)
+    )
+    for sid, result in rows:
+        digest.update(f"{sid} {result_hash(result)}\n".encode())
+        n += 1
+    return "sha256:" + digest.hexdigest(), n
+
+
+def suppression_record(s: SuppressionRow) -> dict[str, Any]:
+    """What of a suppression its audit event records (and verification compares)."""
+    return {
+        "kind": s.kind, "record_key": s.record_key, "source": s.source,
+        "entry_key": s.entry_key, "party_hash": s.party_hash, "entry_hash": s.entry_hash,
+        "case_id": s.case_id, "event_id": s.event_id, "created_by": s.created_by,
+        "approved_by": s.approved_by, "expires": s.expires,
+    }  # fmt: skip
+
+
+_EVENT_FIELDS = ("action", "actor", "role", "rationale", "expires", "match_id")
+
+
+@dataclass
+class DecisionCheck:
+    runs: int = 0
+    screenings: int = 0
+    review_events: int = 0
+    suppressions: int = 0
+    unsealed_runs: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "runs": self.runs, "screenings": self.screenings,
+            "review_events": self.review_events, "suppressions": self.suppressions,
+            "unsealed_runs": self.unsealed_runs, "problems": self.problems,
+        }  # fmt: skip
+
+
+def _audit(session: Session, prefix: str) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like(prefix + "%")).order_by(AuditEvent.seq)
+        )
+    )
+
+
+def verify_decisions(session: Session, *, limit: int = 20) -> DecisionCheck:
+    """Check the decision and review rows against the audit log (see the module docstring);
+    at most ``limit`` problems are listed."""
+    check = DecisionCheck()
+
+    def problem(text: str) -> None:
+        if len(check.problems) < limit:
+            check.problems.append(text)
+        elif len(check.problems) == limit:
+            check.problems.append("... (more)")
+
+    sealed: dict[int, dict[str, Any]] = {}
+    for event in _audit(session, "screening.run"):
+        sealed[int(event.details.get("run_id", -1))] = event.details
+    for run in session.scalars(select(ScreeningRun).order_by(ScreeningRun.id)):
+        check.runs += 1
+        digest, n = runs_digest(session, run.id)
+        check.screenings += n
+        details = sealed.get(run.id)
+        if details is None:
+            if run.status == "complete":
+                problem(f"run {run.id} says it is complete but no audit event sealed it")
+            else:
+                check.unsealed_runs.append(run.id)
+            continue
+        if details.get("ids_sha256") != digest or int(details.get("stored", -1)) != n:
+            problem(
+                f"run {run.id}: its stored decisions are not those the audit log sealed "
+                f"({n} screenings now, {details.get('stored')} sealed; digest differs)"
+            )
+    # review events
+    recorded: dict[int, dict[str, Any]] = {}
+    decided: dict[int, dict[str, Any]] = {}  # pending event id -> its approve/reject event
+    suppressions: dict[int, dict[str, Any]] = {}  # suppression event id -> record
+    for event in _audit(session, "review."):
+        body = event.details.get("event") or {}
+        if "event_id" in body:
+            recorded[int(body["event_id"])] = body
+        if event.details.get("decides") is not None:
+            decided[int(event.details["decides"])] = body
+        if event.details.get("suppression") is not None:
+            sup = event.details["suppression"]
+            suppressions[int(sup["event_id"])] = sup
+    events = {e.id: e for e in session.scalars(select(ReviewEventRow).order_by(ReviewEventRow.id))}
+    for e in events.values():
+        check.review_events += 1
+        body = recorded.get(e.id)
+        if body is None:
+            problem(f"review event {e.id} (case {e.case_id}) is not in the audit log")
+            continue
+        row = {
+            "action": e.action, "actor": e.actor, "role": e.role, "rationale": e.rationale,
+            "expires": e.expires, "match_id": e.case_match_id,
+        }  # fmt: skip
+        changed = [k for k in _EVENT_FIELDS if row[k] != body.get(k)]
+        if changed:
+            problem(
+                f"review event {e.id} (case {e.case_id}) differs from its audit record: {changed}"
+            )
+        if e.state in (EventState.APPROVED.value, EventState.REJECTED.value):
+            by = decided.get(e.id)
+            want = (
+                Action.APPROVE.value
+                if e.state == EventState.APPROVED.value
+                else Action.REJECT.value
+            )
+            if by is None or by.get("action") != want or by.get("actor") != e.decided_by:
+                problem(
+                    f"review event {e.id} (case {e.case_id}) is {e.state} with no audit "
+                    "record of it"
+                )
+        elif e.state != body.get("state"):
+            problem(
+                f"review event {e.id} (case {e.case_id}) is {e.state}; the audit log "
+                f"recorded {body.get('state')}"
+            )
+    for missing in sorted(set(recorded) - set(events)):
+        problem(f"review event {missing} is in the audit log but not in the database")
+    stored_suppressions: set[int] = set()
+    for s in session.scalars(select(SuppressionRow).order_by(SuppressionRow.id)):
+        stored_suppressions.add(s.event_id)
+        check.suppressions += 1
+        if suppressions.get(s.event_id) != suppression_record(s):
+            problem(
+                f"suppression {s.id} ({s.kind} {s.record_key} / {s.source} {s.entry_key}) is not "
+                "the one the audit log recorded"
+            )
+    for missing in sorted(set(suppressions) - stored_suppressions):
+        problem(f"the suppression recorded with review event {missing} is not in the database")
+    # case match states must come from review events
+    effective: dict[int, set[str]] = {}
+    for e in events.values():
+        if e.case_match_id is None:
+            continue
+        if e.state in (EventState.APPLIED.value, EventState.APPROVED.value):
+            effective.setdefault(e.case_match_id, set()).add(e.action)
+        if e.state == EventState.PENDING.value:
+            effective.setdefault(e.case_match_id, set()).add("pending")
+    need = {
+        MatchState.CONFIRMED.value: Action.CONFIRM.value,
+        MatchState.CLEARED.value: Action.CLEAR.value,
+        MatchState.PENDING.value: "pending",
+    }
+    for m in session.scalars(select(CaseMatchRow).where(CaseMatchRow.state.in_(list(need)))):
+        if need[m.state] not in effective.get(m.id, set()):
+            problem(
+                f"case {m.case_id} match {m.id} ({m.source} {m.entry_key}) is {m.state} "
+                "but no review event made it so"
+            )
+    return check
