@@ -1,7 +1,10 @@
 """Batch screening of a customer or data-centre file: read (streaming), screen, write.
 
-Rows are screened in chunks; with ``workers > 1`` the chunks go to forked worker processes
-that share the parent's built index (copy-on-write), and results come back in input order.
+Rows are screened in chunks; with ``workers > 1`` the chunks go to a pool of worker processes,
+each holding its own screening context, set once by the pool's initializer: with ``fork`` the
+parent's context itself (the built index shared copy-on-write), with ``spawn`` or
+``forkserver`` rebuilt from a :class:`~compliance.services.workers.ContextSpec`. Results come
+back in input order.
 A bad row becomes an output record with its line and error; it never stops the batch. That
 holds for a row the screening itself fails on, whatever the exception (it is caught per record,
 in the workers too), and for a chunk whose worker fails as a whole (its rows are screened again
@@ -18,16 +21,29 @@ from itertools import islice
 from multiprocessing.pool import AsyncResult
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance.decision import Decision, failed
 from compliance.model import Party
 from compliance.records import RecordResult, iter_customers, iter_data_centres
 from compliance.screening import ScreeningContext, screen_data_centre, screen_party
 
+if TYPE_CHECKING:
+    from compliance.services.workers import ContextSpec
+
 CHUNK = 256
 
+# This worker process's context, set by the pool initializer (never in the parent).
 _WORKER_CTX: ScreeningContext | None = None
+
+
+def _init_worker(seed: ScreeningContext | ContextSpec) -> None:
+    """Pool initializer: the context this worker screens with, from the parent's context
+    (fork) or rebuilt from its spec (spawn, forkserver)."""
+    global _WORKER_CTX
+    from compliance.services.workers import ContextSpec, build_context
+
+    _WORKER_CTX = build_context(seed) if isinstance(seed, ContextSpec) else seed
 
 
 def _safe_text(text: str) -> str:
@@ -56,9 +72,7 @@ def _screen_one(party: Party, ctx: ScreeningContext) -> Decision:
         return _failure(party.id, "customer", exc)
 
 
-def _screen_chunk(parties: list[Party]) -> list[Decision]:
-    ctx = _WORKER_CTX
-    assert ctx is not None  # set before the pool forks
+def _screen_chunk(parties: list[Party], ctx: ScreeningContext) -> list[Decision]:
     return [_screen_one(p, ctx) for p in parties]
 
 
@@ -83,7 +97,9 @@ def _pack(record: Any) -> Packed:
 
 
 def _screen_packed(packed: list[Packed]) -> list[Decision]:
-    return _screen_chunk([cls(*values) for cls, values in packed])
+    ctx = _WORKER_CTX
+    assert ctx is not None, "the pool initializer sets each worker's context"
+    return _screen_chunk([cls(*values) for cls, values in packed], ctx)
 
 
 def _error_record(rec: RecordResult) -> Decision:
@@ -109,10 +125,13 @@ def screen_records(
     *,
     workers: int = 1,
     on_progress: Callable[[int], None] | None = None,
+    start_method: str = "fork",
+    spec: ContextSpec | None = None,
 ) -> Iterator[Decision]:
-    """Screen parsed records in input order; yields one decision per record."""
-    global _WORKER_CTX
-    _WORKER_CTX = ctx
+    """Screen parsed records in input order; yields one decision per record. With
+    ``start_method`` other than ``fork`` the workers rebuild the context from ``spec``."""
+    if workers > 1 and start_method != "fork" and spec is None:
+        raise ValueError(f"start method {start_method!r} needs a context spec")
     chunks = _chunks(records)
 
     def emit(chunk: list[RecordResult], screened: list[Decision]) -> Iterator[Decision]:
@@ -130,17 +149,19 @@ def screen_records(
         try:
             return result.get()
         except Exception:  # the chunk as a whole failed: redo it row by row here
-            return _screen_chunk([r.party for r in chunk if r.party is not None])
+            return _screen_chunk([r.party for r in chunk if r.party is not None], ctx)
 
     if workers <= 1:
         for chunk in chunks:
             parties = [r.party for r in chunk if r.party is not None]
-            yield from emit(chunk, _screen_chunk(parties))
+            yield from emit(chunk, _screen_chunk(parties, ctx))
         return
     # Bounded in-flight work: the reader never runs ahead of the workers by more than a few
     # chunks, so memory stays flat on a file of millions of rows.
     inflight: deque[tuple[list[RecordResult], AsyncResult[list[Decision]]]] = deque()
-    with mp.get_context("fork").Pool(workers) as pool:
+    seed = ctx if start_method == "fork" else spec
+    pool_context = mp.get_context(start_method)
+    with pool_context.Pool(workers, initializer=_init_worker, initargs=(seed,)) as pool:
         for chunk in chunks:
             packed = [_pack(r.party) for r in chunk if r.party is not None]
             inflight.append((chunk, pool.apply_async(_screen_packed, (packed,))))
@@ -166,6 +187,8 @@ def run_batch(
     *,
     workers: int = 1,
     on_progress: Callable[[int], None] | None = None,
+    start_method: str = "fork",
+    spec: ContextSpec | None = None,
 ) -> BatchSummary:
     summary = BatchSummary()
 
@@ -178,9 +201,15 @@ def run_batch(
                 summary.decisions[result.outcome.value] += 1
             yield result
 
-    write(
-        tally(screen_records(iter_customers(path), ctx, workers=workers, on_progress=on_progress))
+    screened = screen_records(
+        iter_customers(path),
+        ctx,
+        workers=workers,
+        on_progress=on_progress,
+        start_method=start_method,
+        spec=spec,
     )
+    write(tally(screened))
     return summary
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from compliance.rules import Ruleset
     from compliance.screening import ScreeningContext
     from compliance.services.screening import RunRecorder
+    from compliance.services.workers import ContextSpec
 
 app = typer.Typer(
     help="Export-control and sanctions screening for AI-compute providers.",
@@ -790,6 +791,8 @@ def screen(
                     write,
                     workers=n_workers,
                     on_progress=lambda n: progress.advance(task, n),
+                    start_method=_settings().worker_start,
+                    spec=_worker_spec(ctx, input_file) if n_workers > 1 else None,
                 )
     finally:
         if graph is not None:
@@ -821,6 +824,23 @@ def screen(
             raise typer.Exit(1)
     if summary.errors:
         raise typer.Exit(2)
+
+
+def _worker_spec(ctx: ScreeningContext, input_file: Path) -> ContextSpec | None:
+    """What a spawned worker rebuilds the context from (None with fork: not needed)."""
+    settings = _settings()
+    if settings.worker_start == "fork":
+        return None
+    from compliance.rules import rule_dirs
+    from compliance.services.workers import spec_for
+
+    return spec_for(
+        ctx,
+        database_url=settings.effective_database_url,
+        cache_dir=settings.home / "cache",
+        rule_dirs=rule_dirs(settings.rules_dir),
+        ownership_input=input_file,
+    )
 
 
 def _ownership_graph(path: Path) -> OwnershipGraph:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
     actor: str = Field(default="cli", description="Who is recorded in the audit log.")
     role: str = Field(
         default="reviewer", description="The actor's role, recorded with each review action."
+    )
+    worker_start: Literal["fork", "spawn", "forkserver"] = Field(
+        default="fork",
+        description="How screening worker processes start: fork shares the parent's built "
+        "index; spawn and forkserver rebuild the context in each worker from a small spec.",
     )
     four_eyes_score: float = Field(
         default=0.95,
