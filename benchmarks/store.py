@@ -47,7 +47,9 @@ def _write(parties: list[Party], path: Path, prefix: str) -> None:
 
 def _run(cmd: list[str], env: dict[str, str]) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode not in (0, 2):  # 2: some generated rows are rejected, as they should
+        raise SystemExit(f"{' '.join(cmd[2:5])}... exited {done.returncode}: {done.stderr[-800:]}")
     return time.perf_counter() - t
 
 

@@ -673,6 +673,7 @@ def _context(
     threshold: float | None,
     graph: OwnershipGraph | None = None,
     ruleset: Ruleset | None = None,
+    standing_decisions: bool = True,
 ) -> ScreeningContext:
     from compliance.services.screening import open_screening
 
@@ -686,6 +687,7 @@ def _context(
         threshold=threshold,
         ruleset=ruleset,
         graph=graph,
+        standing_decisions=standing_decisions,
     )
 
 
@@ -874,7 +876,8 @@ def screen_name(
     iso = to_iso2(country) if country else None
     if country and iso is None:
         raise BadInputError(f"--country {country!r} is not a country I know")
-    ctx = _context(as_of, threshold)
+    # A name typed in is no stored party: no reviewer's decision on a record applies to it.
+    ctx = _context(as_of, threshold, standing_decisions=False)
     party = Party(
         id="screen-name",
         name=name,
@@ -1054,19 +1057,12 @@ def rescreen_cmd(
         highlight=False,
     )
     for c in result.changes:
-        out.print(
-            f"  {c['kind']} {c['record_id']}: {c['decision_before']} -> {c['decision']}"
-            + (
-                f"; new hits {', '.join('/'.join(k) for k in c['new_hits'])}"
-                if c["new_hits"]
-                else ""
-            )
-            + (
-                f"; gone {', '.join('/'.join(k) for k in c['gone_hits'])}" if c["gone_hits"] else ""
-            ),
-            highlight=False,
-            markup=False,
-        )
+        line = f"{c['kind']} {c['record_id']}: {c['decision_before']} -> {c['decision']}"
+        if c["new_hits"]:
+            line += f"; new hits {', '.join('/'.join(k) for k in c['new_hits'])}"
+        if c["gone_hits"]:
+            line += f"; gone {', '.join('/'.join(k) for k in c['gone_hits'])}"
+        out.print("  " + _safe_text(line), highlight=False, markup=False)
 
 
 # -------------------------------------------------------------------------------- review
@@ -1133,9 +1129,9 @@ def review_list(
         party = c["party"]
         table.add_row(
             str(c["case_id"]), c["status"], c["outcome"],
-            Text(f"{party['record_id']} {party['name']}"), str(c["open_matches"]),
+            Text(_safe_text(f"{party['record_id']} {party['name']}")), str(c["open_matches"]),
             str(c["pending"]), "" if c["top_score"] is None else f"{c['top_score']:.2f}",
-            Text(", ".join(c["lists"])),
+            Text(_safe_text(", ".join(c["lists"]))),
         )  # fmt: skip
     out.print(table)
 
@@ -1177,7 +1173,8 @@ def review_show(case_id: CaseId, as_json: JsonOpt = False) -> None:
                 else ""
             )
         )
-    out.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
+    # names, rationales and list text are untrusted: one printable line each
+    out.print("\n".join(map(_safe_text, lines)), highlight=False, markup=False, soft_wrap=True)
 
 
 def _act(
@@ -1208,7 +1205,10 @@ def _act(
     if result["state"] == "pending":
         what += ": pending a second reviewer's approval (four-eyes)"
     out.print(
-        f"case {case_id}: {what}; case {result['case_status']} (version {result['case_version']})",
+        _safe_text(
+            f"case {case_id}: {what}; case {result['case_status']} "
+            f"(version {result['case_version']})"
+        ),
         highlight=False,
         markup=False,
     )

@@ -7,9 +7,11 @@ No database and no clock here (times and actors are arguments); the store
 
 Case states (``Case.status``)::
 
-    open ──escalate──▶ escalated ──(any decision)──▶ open
-      │                                 │
-      └──── every match decided ────────┴──▶ closed ──(new unresolved match)──▶ open
+    open ──escalate──▶ escalated
+      │                    │
+      └── every match decided (or, with no match, confirm) ──▶ closed
+
+    A new unresolved match for a party whose case is closed opens a new case.
 
 - A case is opened for a party by its first screening whose decision is not ``clear`` and
   updated by later ones (new matches join it; a match whose entry left the lists is noted).
@@ -20,15 +22,21 @@ Case states (``Case.status``)::
   open match (a rule decided, nothing to review) is closed with ``close``.
 
 Four-eyes: clearing a match scoring at or above the configured threshold, and any decision
-on a case whose outcome is ``prohibited``, is only *proposed*: it takes effect when a
-second, different reviewer approves it (``approve``), and is dropped on ``reject``.
-Comments never need a second reviewer.
+on a case that has been ``prohibited`` (its strongest stored decision, whatever a later
+what-if screening says), is only *proposed*: it takes effect when a second, different
+reviewer approves it (``approve``), and is dropped on ``reject``. The proposal is tied to the
+party's and the entry's content hashes it was made on: once either changes it can no longer
+be approved. Comments never need a second reviewer. Reviewer names are compared as people
+would read them (:func:`same_person`), and a name or rationale holding control or invisible
+characters is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -99,18 +107,57 @@ def needs_second_reviewer(
     return action is Action.CLEAR and score is not None and score >= four_eyes_score
 
 
+# C0 and C1 controls (terminal escapes) other than tab and line breaks: never in a name or a
+# rationale; nor format characters (zero-width, bidi controls, soft hyphen...).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _hidden(text: str) -> bool:
+    return bool(_UNPRINTABLE.search(text)) or any(unicodedata.category(c) == "Cf" for c in text)
+
+
 def check_rationale(rationale: str | None) -> str:
     text = (rationale or "").strip()
     if len(text) < 3:
         raise ReviewError('every review action needs a rationale (--rationale "...")')
     if len(text) > 4000:
         raise ReviewError("the rationale is longer than 4,000 characters")
+    if _hidden(text):
+        raise ReviewError("the rationale holds control or invisible characters")
     return text
+
+
+def check_actor(actor: str) -> str:
+    """A reviewer's name as recorded: refused when empty or holding control or invisible
+    characters (which would make one person look like two)."""
+    name = actor.strip()
+    if not name or len(name) > 200 or _hidden(name):
+        raise ReviewError(
+            "the reviewer's name (COMPLIANCE_ACTOR) is empty, too long, or holds control or "
+            "invisible characters"
+        )
+    return name
+
+
+def person_key(actor: str) -> str:
+    """How a reviewer's name reads: NFKC, case-folded, accents and spaces dropped, and letters
+    of other scripts that imitate Latin ones folded to them ("Аlice" with a Cyrillic А,
+    "ａｌｉｃｅ", "Alicé" all read "alice")."""
+    from compliance.normalize.confusables import latin_skeleton
+
+    text = unicodedata.normalize("NFKC", actor)
+    text = latin_skeleton(text) or text
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
+
+
+def same_person(a: str, b: str) -> bool:
+    return person_key(a) == person_key(b)
 
 
 def check_approver(proposer: str, approver: str) -> None:
     """Four-eyes: the second reviewer must be a different person."""
-    if proposer.strip().casefold() == approver.strip().casefold():
+    if same_person(proposer, approver):
         raise ReviewError(
             f"four-eyes: {approver} proposed this action and cannot approve or reject it; "
             "a different reviewer must"
@@ -135,8 +182,12 @@ class PriorDecision:
     expires: date | None = None
 
     def void_reason(self, party_hash: str, entry_hash: str, as_of: date) -> str | None:
-        """Why a clearance no longer holds for this screening (None: it holds)."""
+        """Why the decision no longer holds for this screening (None: it holds). A
+        confirmation is about the party as it was: void once its identifying fields change
+        (another company under the same record id is not confirmed by it)."""
         if self.action != "cleared":
+            if party_hash != self.party_hash:
+                return "the party's identifying fields changed since it was confirmed"
             return None
         if party_hash != self.party_hash:
             return "the party's identifying fields changed since it was cleared"
@@ -171,3 +222,23 @@ def identity_hash(fields: dict[str, Any]) -> str:
     a clearance is void once it changes."""
     body = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def identity_fields(kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The identifying fields of a record's fingerprint (see
+    :func:`compliance.screening.identity`): what a clearance is keyed to."""
+    if kind == "data_centre":
+        return {
+            "name": record.get("name"),
+            "operator": record.get("operator"),
+            "location": record.get("location"),
+        }
+    return {
+        "name": record.get("name"),
+        "aliases": sorted(record.get("aliases") or ()),
+        "entity_type": record.get("entity_type"),
+        "country": record.get("country"),
+        "address": record.get("address"),
+        "registration_number": record.get("registration_number"),
+        "date_of_birth": record.get("date_of_birth"),
+    }

@@ -51,7 +51,7 @@ from compliance.normalize.confusables import spoofed_words
 from compliance.normalize.invisible import BIDI_CONTROLS, describe
 from compliance.ownership import OwnershipGraph, listed_share_unknown, owner_links
 from compliance.records import DataCentre
-from compliance.review import PriorDecision, PriorDecisions, identity_hash
+from compliance.review import PriorDecision, PriorDecisions, identity_fields, identity_hash
 from compliance.rules.engine import CompiledRuleset, RuleHit, decide
 
 
@@ -137,10 +137,9 @@ class ScreeningContext:
             decided = prior.get((m.source, m.entry_key)) if prior else None
             if decided is not None:
                 void = decided.void_reason(identity, m.entry_hash, self.as_of)
-                if decided.action == "confirmed":
-                    status = HitStatus.CONFIRMED
-                elif void is None:
-                    status = HitStatus.CLEARED
+                if void is None:
+                    confirmed = decided.action == "confirmed"
+                    status = HitStatus.CONFIRMED if confirmed else HitStatus.CLEARED
                 review = decided.note(void)
             out.append(MatchResult(m, status, why, review))
         return tuple(out)
@@ -202,27 +201,6 @@ def data_centre_fingerprint(dc: DataCentre) -> dict[str, Any]:
         "location": [dc.country, dc.city],
         "accelerators": [dc.accelerator_model, dc.accelerator_count, dc.eccn, dc.tpp_per_device],
         "extra": sorted(dc.extra),
-    }
-
-
-def identity(record: Party | DataCentre) -> dict[str, Any]:
-    """The fields that identify a record for a reviewer's clearance: its names, type,
-    country, address, registration number and birth date (a data centre: its names and
-    location). A clearance recorded against them is void once any of them changes."""
-    if isinstance(record, DataCentre):
-        return {
-            "name": record.name,
-            "operator": [record.operator_name, record.operator_country],
-            "location": [record.country, record.city],
-        }
-    return {
-        "name": record.name,
-        "aliases": sorted(record.aliases),
-        "entity_type": record.entity_type.value,
-        "country": record.country,
-        "address": record.address,
-        "registration_number": record.registration_number,
-        "date_of_birth": record.date_of_birth,
     }
 
 
@@ -485,8 +463,12 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
 
 
 def _identity_hash(record: Party | DataCentre, prior: object) -> str:
-    """The record's identity hash; computed only when a standing decision needs it."""
-    return identity_hash(identity(record)) if prior else ""
+    """The hash of the record's identifying fields (:func:`compliance.review.identity_fields`:
+    what a reviewer's decision is keyed to); computed only when a standing decision needs it."""
+    if not prior:
+        return ""
+    kind = "data_centre" if isinstance(record, DataCentre) else "customer"
+    return identity_hash(identity_fields(kind, _fingerprint(record)))
 
 
 def _decision(

@@ -1,16 +1,25 @@
 """Re-screening stored parties after a list changes (``compliance rescreen [--full]``).
 
 Delta (the default): only the parties that could meet an added or changed entry are screened
-again. Each stored party was last screened against some list versions (its *baseline*); what
-the active versions hold that the baseline did not (a new key, or a key whose content hash
-changed) is the delta. The baseline parties' names are indexed (the same
-:class:`~compliance.matching.engine.Matcher`, with the parties as its entries), every delta
-entry's names are queried against that index with a lowered threshold
-(:data:`PREFILTER_MARGIN` below the review threshold: the party index weighs tokens by their
-rarity among the parties, not among the list names), and the parties found are screened again
-in full, in the current context, and stored as a ``rescreen`` run: new hits open or update
-cases like any screening. Entries the active versions no longer hold are noted on open cases
-(``removed``). ``--full`` screens every stored party again.
+again. Each stored party was last screened against some list versions on some date (its
+*baseline*); the delta is what the active versions hold that the baseline did not (a new
+key, or a key whose content hash changed), and the entries whose own start or end date lies
+between the baseline's date and this screening's (they came into force or lapsed). A party is
+screened again when a delta entry could meet it by any route screening uses:
+
+- names: every name the party's record screens (its own, its aliases, its owners', parents'
+  and ultimate parent's; a data centre's operator and the operator's ultimate parent) is
+  indexed (the same :class:`~compliance.matching.engine.Matcher`, with the parties as its
+  entries) and queried with every delta entry's names, :data:`PREFILTER_MARGIN` below the
+  review threshold (the party index weighs tokens by their rarity among the parties, not
+  among the list names);
+- identifiers: a delta entry's identifier equal to the party's registration number;
+- addresses: a delta entry's address held in the party's address.
+
+The parties found are screened again in full, in the current context, and stored as a
+``rescreen`` run: new hits open or update cases like any screening; the others are marked
+current with the active versions. Entries the active versions no longer hold are noted on
+open cases. ``--full`` screens every stored party again.
 
 The delta is a prefilter followed by the real screening, so a party it lets through is decided
 exactly as a full re-screen would decide it; the test on two real list versions checks it
@@ -22,14 +31,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from compliance.decision import Decision
+from compliance.facts import data_centre_address, parse_day
+from compliance.matching.addresses import AddressIndex
 from compliance.matching.engine import Matcher
+from compliance.matching.features import normalize_identifier
 from compliance.model import Alias, AliasKind, EntityType, ListEntry, Owner, Party
 from compliance.records import DataCentre
 from compliance.review import CaseStatus
@@ -52,6 +64,7 @@ PREFILTER_MARGIN = 0.15
 # third of a screening per party, a query with a changed name about one screening).
 FULL_WHEN_NAMES_PER_PARTY = 0.3
 _READ_BATCH = 5000
+_IN_CHUNK = 500
 
 
 # ---------------------------------------------------------------- records from the store
@@ -160,6 +173,7 @@ class StoredParty:
     record: dict[str, Any]
     baseline: dict[str, str]
     last_screening_id: str
+    as_of: str
 
 
 def stored_parties(session: Session) -> Iterator[StoredParty]:
@@ -171,33 +185,45 @@ def stored_parties(session: Session) -> Iterator[StoredParty]:
             PartyRow.record,
             PartyRow.list_versions,
             PartyRow.last_screening_id,
+            PartyRow.as_of,
         )
         .order_by(PartyRow.id)
         .execution_options(yield_per=_READ_BATCH)
     )
-    for pk, kind, record, versions, last in session.execute(query):
-        yield StoredParty(pk, kind, record, dict(versions), last)
+    for pk, kind, record, versions, last, as_of in session.execute(query):
+        yield StoredParty(pk, kind, record, dict(versions), last, as_of)
 
 
-def _move_baseline(session: Session, pks: list[int], versions: dict[str, str]) -> None:
-    """The parties ``pks`` are current with ``versions`` now (nothing new for them)."""
-    for i in range(0, len(pks), _READ_BATCH):
+def _move_baseline(session: Session, pks: list[int], versions: dict[str, str], as_of: str) -> None:
+    """The parties ``pks`` are current with ``versions`` now (nothing new for them): one
+    UPDATE per 500 parties."""
+    for i in range(0, len(pks), _IN_CHUNK):
         session.execute(
-            update(PartyRow),
-            [{"id": pk, "list_versions": versions} for pk in pks[i : i + _READ_BATCH]],
+            update(PartyRow)
+            .where(PartyRow.id.in_(pks[i : i + _IN_CHUNK]))
+            .values(list_versions=versions, as_of=as_of)
+            .execution_options(synchronize_session=False)
         )
 
 
 def _as_entry(p: StoredParty) -> ListEntry:
-    """A stored party as an entry of the party index (its names, type, country)."""
+    """A stored party as an entry of the party index: every name its screening screens (its
+    own and aliases, its owners', parents' and ultimate parent's), its type and country."""
     r = p.record
     if p.kind == "data_centre":
         operator, country = _pair(r.get("operator"))
-        names = [n for n in (operator, r.get("name")) if n]
+        ultimate, _ = _pair(r.get("ultimate_parent"))
+        names = [n for n in (operator, r.get("name"), ultimate) if n]
         etype = EntityType.ORGANIZATION
     else:
-        names = [r["name"], *(r.get("aliases") or ())]
-        etype = EntityType(r.get("entity_type") or "unknown")
+        related = [
+            _pair(r.get("parent"))[0],
+            _pair(r.get("ultimate_parent"))[0],
+            *(o[0] for o in r.get("owners") or () if o),
+        ]
+        names = [r["name"], *(r.get("aliases") or ()), *(n for n in related if n)]
+        # owners and parents may be people or companies: one reading covers both
+        etype = EntityType(r.get("entity_type") or "unknown") if not related else EntityType.UNKNOWN
         country = r.get("country")
     return ListEntry(
         str(p.pk), str(names[0]), etype, p.kind,
@@ -206,11 +232,48 @@ def _as_entry(p: StoredParty) -> ListEntry:
     )  # fmt: skip
 
 
+def _by_identifier(parties: list[StoredParty], changed: list[tuple[str, ListEntry]]) -> set[int]:
+    """The parties whose registration number is a changed entry's identifier."""
+    wanted = {
+        key
+        for _, e in changed
+        for i in e.identifiers
+        if len(key := normalize_identifier(i.value)) >= 5
+    }
+    if not wanted:
+        return set()
+    return {
+        p.pk
+        for p in parties
+        if (reg := p.record.get("registration_number")) and normalize_identifier(reg) in wanted
+    }
+
+
+def _by_address(parties: list[StoredParty], changed: list[tuple[str, ListEntry]]) -> set[int]:
+    """The parties whose address holds a changed entry's address."""
+    if not any(e.addresses for _, e in changed):
+        return set()
+    index = AddressIndex(changed)
+    found = set()
+    for p in parties:
+        address: str | None
+        country: str | None
+        if p.kind == "data_centre":
+            dc = data_centre_from_record(p.record)
+            address, country = data_centre_address(dc), dc.country
+        else:
+            address, country = p.record.get("address"), p.record.get("country")
+        if address and index.match(address, country):
+            found.add(p.pk)
+    return found
+
+
 def prefilter(
     parties: list[StoredParty], changed: list[tuple[str, ListEntry]], threshold: float
 ) -> set[int]:
-    """The parties (pks) whose names come near a changed entry's: the party index queried
-    with each changed entry's names, ``PREFILTER_MARGIN`` under the review threshold."""
+    """The parties (pks) a changed entry could meet: by name (the party index queried with
+    each changed entry's names, ``PREFILTER_MARGIN`` under the review threshold), by
+    identifier, by address."""
     if not parties or not changed:
         return set()
     index = Matcher.build([("parties", [_as_entry(p) for p in parties])])
@@ -222,7 +285,21 @@ def prefilter(
         )  # fmt: skip
         for m in index.match(query, threshold=max(threshold - PREFILTER_MARGIN, 0.0), limit=10_000):
             found.add(int(m.entry_key))
-    return found
+    return found | _by_identifier(parties, changed) | _by_address(parties, changed)
+
+
+def dated(ctx: ScreeningContext, since: date, until: date) -> list[tuple[str, ListEntry]]:
+    """The active entries whose own start or end date lies between two screening dates
+    (either way round): they counted on one and not on the other."""
+    lo, hi = min(since, until), max(since, until)
+    out = []
+    for source, entry in ctx.matcher.index.entries:
+        for text in (entry.start_date, entry.end_date):
+            day = parse_day(text)
+            if day is not None and lo < day <= hi:
+                out.append((source, entry))
+                break
+    return out
 
 
 # ----------------------------------------------------------------------------- rescreen
@@ -246,6 +323,13 @@ class RescreenResult:
             "removed_noted_on_cases": self.removed_noted, "run": self.run,
             "changes": self.changes,
         }  # fmt: skip
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def _screen(p: StoredParty, ctx: ScreeningContext) -> Decision:
@@ -308,8 +392,18 @@ def rescreen(
             changed_delta = Delta()
             for key, members in groups.items():
                 if json.loads(key) == ctx.list_versions:
+                    change = Delta()
+                else:
+                    change = delta(session, json.loads(key), ctx.list_versions)
+                days = [_day(p.as_of) or ctx.as_of for p in members]
+                seen = {(src, e.key) for src, e in change.changed}
+                for pair in dated(ctx, min(days), ctx.as_of) + dated(ctx, max(days), ctx.as_of):
+                    if (pair[0], pair[1].key) not in seen:
+                        seen.add((pair[0], pair[1].key))
+                        change.changed.append(pair)
+                if not change.changed and not change.removed:
+                    current += [p.pk for p in members]
                     continue
-                change = delta(session, json.loads(key), ctx.list_versions)
                 changed_delta.changed += change.changed
                 changed_delta.removed |= change.removed
                 names = sum(1 + len(e.aliases) for _, e in change.changed)
@@ -348,7 +442,7 @@ def rescreen(
         result.run = recorder.finish()
     now = datetime.now(UTC)
     with sessions.begin() as session:
-        _move_baseline(session, current, ctx.list_versions)
+        _move_baseline(session, current, ctx.list_versions, ctx.as_of.isoformat())
         result.removed_noted = _note_removed(session, changed_delta.removed, now)
         summary = result.to_dict()
         summary["changes"] = len(result.changes)

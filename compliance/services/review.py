@@ -26,6 +26,7 @@ from compliance.review import (
     EventState,
     MatchState,
     ReviewError,
+    check_actor,
     check_approver,
     check_rationale,
     needs_second_reviewer,
@@ -71,7 +72,8 @@ def _event_dict(e: ReviewEventRow) -> dict[str, Any]:
     return {
         "event_id": e.id, "action": e.action, "state": e.state, "match_id": e.case_match_id,
         "actor": e.actor, "role": e.role, "rationale": e.rationale, "at": _iso(e.at),
-        "expires": e.expires, "decided_by": e.decided_by, "decided_at": _iso(e.decided_at),
+        "expires": e.expires, "party_hash": e.party_hash, "entry_hash": e.entry_hash,
+        "decided_by": e.decided_by, "decided_at": _iso(e.decided_at),
         "decided_rationale": e.decided_rationale,
     }  # fmt: skip
 
@@ -81,6 +83,7 @@ def _case_summary(case: CaseRow, party: PartyRow, matches: list[CaseMatchRow]) -
         "case_id": case.id,
         "status": case.status,
         "outcome": case.outcome,
+        "strongest_outcome": case.strongest_outcome,
         "party": {"kind": party.kind, "record_id": party.record_key, "name": party.name},
         "opened_at": _iso(case.opened_at),
         "updated_at": _iso(case.updated_at),
@@ -211,8 +214,8 @@ def _apply_match_decision(
         record_key=party.record_key,
         source=match.source,
         entry_key=match.entry_key,
-        party_hash=party.identity_hash,
-        entry_hash=match.entry_hash,
+        party_hash=event.party_hash or match.party_hash,  # what the proposer decided on
+        entry_hash=event.entry_hash or match.entry_hash,
         case_id=case.id,
         event_id=event.id,
         created_by=event.actor,
@@ -259,6 +262,9 @@ def act(
     """
     now = now or datetime.now(UTC)
     text = check_rationale(rationale)
+    reviewer = Reviewer(check_actor(reviewer.actor), reviewer.role)
+    if expires is not None and expires <= now.date():
+        raise ReviewError(f"--expires {expires.isoformat()} is not after today: nothing to clear")
     case, party = _case(session, case_id)
     if expected_version is not None and case.version != expected_version:
         raise ConflictError(
@@ -280,18 +286,23 @@ def act(
         if expires is not None and action is not Action.CLEAR:
             raise ReviewError("--expires applies to clear only")
         if not matches and action is Action.CONFIRM:
-            # A case with rule hits and no match: confirming acknowledges the rules' outcome.
+            # A case with rule hits and no match: confirming acknowledges the rules' outcome
+            # (on a prohibited case, once a second reviewer approves).
             session.add(event)
-            case.status = CaseStatus.CLOSED.value
-            case.closed_at = now
+            if needs_second_reviewer(action, case.strongest_outcome, None, four_eyes_score):
+                event.state = EventState.PENDING.value
+            else:
+                case.status = CaseStatus.CLOSED.value
+                case.closed_at = now
         else:
             match = _pick_match(matches, match_id, MatchState.OPEN.value)
             if match.state != MatchState.OPEN.value:
                 raise ReviewError(f"match {match.id} is {match.state}, not open")
             event.case_match_id = match.id
+            event.party_hash, event.entry_hash = match.party_hash, match.entry_hash
             session.add(event)
             session.flush()
-            if needs_second_reviewer(action, case.outcome, match.score, four_eyes_score):
+            if needs_second_reviewer(action, case.strongest_outcome, match.score, four_eyes_score):
                 event.state = EventState.PENDING.value
                 match.state = MatchState.PENDING.value
             else:
@@ -309,9 +320,21 @@ def act(
         session.flush()
         target = next((m for m in matches if m.id == pending.case_match_id), None)
         if action is Action.APPROVE:
+            if target is not None and (target.party_hash, target.entry_hash) != (
+                pending.party_hash,
+                pending.entry_hash,
+            ):
+                raise ReviewError(
+                    f"the {'party' if target.party_hash != pending.party_hash else 'list entry'}"
+                    f" changed since {pending.actor} proposed this {pending.action}: it cannot be"
+                    " approved; reject it, and decide the match again on what it is now"
+                )
             pending.state = EventState.APPROVED.value
             if pending.action == Action.ESCALATE.value:
                 case.status = CaseStatus.ESCALATED.value
+            elif pending.action == Action.CONFIRM.value and pending.case_match_id is None:
+                case.status = CaseStatus.CLOSED.value
+                case.closed_at = now
             elif target is not None:
                 suppression = _apply_match_decision(
                     session, case, party, target, pending, reviewer.actor, now
@@ -324,7 +347,7 @@ def act(
             _settle(case, matches, now)
     elif action is Action.ESCALATE:
         session.add(event)
-        if needs_second_reviewer(action, case.outcome, None, four_eyes_score):
+        if needs_second_reviewer(action, case.strongest_outcome, None, four_eyes_score):
             event.state = EventState.PENDING.value
         else:
             case.status = CaseStatus.ESCALATED.value

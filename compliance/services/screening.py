@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from compliance.screening import ScreeningContext
 
 STORE_CHUNK = 512
+_RETRIES = 5
 
 
 def open_screening(
@@ -43,10 +44,12 @@ def open_screening(
     threshold: float | None,
     ruleset: Ruleset,
     graph: OwnershipGraph | None = None,
+    standing_decisions: bool = True,
 ) -> ScreeningContext:
     """The context of a screening on ``as_of``: the active lists' matcher, the rules in force,
     the entries the lists did not hold on ``as_of``, and reviewers' standing decisions
-    (confirmations and live clearances), which every screening applies, stored or not."""
+    (confirmations and live clearances), which every screening of a stored party's record
+    applies, stored or not (``standing_decisions=False``: a name typed in, no party's)."""
     from compliance.screening import ScreeningContext
 
     loaded = load_matcher(sessions, cache_dir)
@@ -54,7 +57,7 @@ def open_screening(
         raise BadInputError("no active list version: load a list first (compliance lists load)")
     with sessions() as session:
         not_held = ListRepository(session).not_held_on(as_of)
-        prior = DecisionStore(session).prior_decisions()
+        prior = DecisionStore(session).prior_decisions() if standing_decisions else {}
     ctx = ScreeningContext(
         loaded.matcher,
         loaded.list_versions,
@@ -103,15 +106,25 @@ class RunRecorder:
             self.run_id = run.id
 
     def _store(self, decisions: list[Decision]) -> None:
+        """One chunk in one transaction; retried when a reviewer changed one of its cases at
+        the same moment (the case's version moved on: read it again and redo the chunk)."""
+        from sqlalchemy.orm.exc import StaleDataError
+
         from compliance.store.tables import ScreeningRun
 
-        with self.sessions.begin() as session:
-            store = DecisionStore(session)
-            run = session.get(ScreeningRun, self.run_id)
-            assert run is not None
-            counts = store.store_chunk(run, decisions, datetime.now(UTC))
-            run.stored += counts.stored
-            run.reused += counts.reused
+        for attempt in range(_RETRIES):
+            try:
+                with self.sessions.begin() as session:
+                    store = DecisionStore(session)
+                    run = session.get(ScreeningRun, self.run_id)
+                    assert run is not None
+                    counts = store.store_chunk(run, decisions, datetime.now(UTC))
+                    run.stored += counts.stored
+                    run.reused += counts.reused
+                break
+            except StaleDataError:
+                if attempt == _RETRIES - 1:
+                    raise
         self.stored += counts.stored
         self.reused += counts.reused
         self.cases_opened += counts.cases_opened

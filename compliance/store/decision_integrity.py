@@ -9,7 +9,11 @@ describes to it, so a row changed directly in the database shows:
   why, when; and who approved or rejected it, with the approval's own audit event);
 - every suppression must be the one its clear (or approval) audit event recorded;
 - every match a case shows as confirmed, cleared or pending must have the review event that
-  made it so.
+  made it so, and its score and content hashes must be those of the sealed screening it came
+  from; a case's outcomes must be those of its party's sealed screenings, and a closed case
+  must have been closed by review events;
+- every party's identity hash must be that of its stored record and of its latest sealed
+  screening (a clearance is keyed to it).
 
 A run that never finished (interrupted) has no audit event: its screenings are reported as
 unsealed, which is not a failure by itself (the chunks it stored are complete) but says that
@@ -20,16 +24,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from compliance.review import Action, EventState, MatchState
+from compliance.model import Outcome
+from compliance.review import (
+    Action,
+    CaseStatus,
+    EventState,
+    MatchState,
+    identity_fields,
+    identity_hash,
+)
 from compliance.store.tables import (
     AuditEvent,
     CaseMatchRow,
+    CaseRow,
+    MatchRow,
+    PartyRow,
     ReviewEventRow,
     ScreeningRow,
     ScreeningRun,
@@ -48,12 +65,12 @@ def runs_digest(session: Session, run_id: int) -> tuple[str, int]:
     digest = hashlib.sha256()
     n = 0
     rows = session.execute(
-        select(ScreeningRow.screening_id, ScreeningRow.result)
+        select(ScreeningRow.screening_id, ScreeningRow.result, ScreeningRow.identity_hash)
         .where(ScreeningRow.run_id == run_id)
         .order_by(ScreeningRow.screening_id)
     )
-    for sid, result in rows:
-        digest.update(f"{sid} {result_hash(result)}\n".encode())
+    for sid, result, identity in rows:
+        digest.update(f"{sid} {result_hash(result)} {identity}\n".encode())
         n += 1
     return "sha256:" + digest.hexdigest(), n
 
@@ -68,7 +85,22 @@ def suppression_record(s: SuppressionRow) -> dict[str, Any]:
     }  # fmt: skip
 
 
-_EVENT_FIELDS = ("action", "actor", "role", "rationale", "expires", "match_id")
+_EVENT_FIELDS = (
+    "action", "actor", "role", "rationale", "expires", "match_id", "at", "party_hash",
+    "entry_hash",
+)  # fmt: skip
+
+
+def _utc_iso(value: Any) -> str | None:
+    """A timestamp as naive-UTC ISO text, whether it came back from the database (SQLite:
+    naive UTC) or from the audit log's JSON (ISO with its offset)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return str(value.isoformat())
 
 
 @dataclass
@@ -152,9 +184,11 @@ def verify_decisions(session: Session, *, limit: int = 20) -> DecisionCheck:
             continue
         row = {
             "action": e.action, "actor": e.actor, "role": e.role, "rationale": e.rationale,
-            "expires": e.expires, "match_id": e.case_match_id,
+            "expires": e.expires, "match_id": e.case_match_id, "at": _utc_iso(e.at),
+            "party_hash": e.party_hash, "entry_hash": e.entry_hash,
         }  # fmt: skip
-        changed = [k for k in _EVENT_FIELDS if row[k] != body.get(k)]
+        recorded_body = {**body, "at": _utc_iso(body.get("at"))}
+        changed = [k for k in _EVENT_FIELDS if row[k] != recorded_body.get(k)]
         if changed:
             problem(
                 f"review event {e.id} (case {e.case_id}) differs from its audit record: {changed}"
@@ -209,4 +243,100 @@ def verify_decisions(session: Session, *, limit: int = 20) -> DecisionCheck:
                 f"case {m.case_id} match {m.id} ({m.source} {m.entry_key}) is {m.state} "
                 "but no review event made it so"
             )
+    _check_case_matches(session, problem)
+    _check_cases(session, events, problem)
+    _check_parties(session, problem)
     return check
+
+
+def _check_case_matches(session: Session, problem: Callable[[str], None]) -> None:
+    """A case's match shows the score and hashes of the sealed screening it last came from."""
+    rows = session.execute(
+        select(CaseMatchRow, MatchRow.score, MatchRow.entry_hash, ScreeningRow.identity_hash)
+        .outerjoin(ScreeningRow, ScreeningRow.screening_id == CaseMatchRow.last_screening_id)
+        .outerjoin(
+            MatchRow,
+            (MatchRow.screening_pk == ScreeningRow.id)
+            & (MatchRow.source == CaseMatchRow.source)
+            & (MatchRow.entry_key == CaseMatchRow.entry_key),
+        )
+    )
+    for m, score, entry_hash, identity in rows:
+        if score is None:
+            problem(f"case {m.case_id} match {m.id}: no stored screening holds this match")
+        elif (round(m.score, 4), m.entry_hash, m.party_hash) != (
+            round(score, 4),
+            entry_hash,
+            identity,
+        ):
+            problem(
+                f"case {m.case_id} match {m.id}: its score or hashes are not those of screening "
+                f"{m.last_screening_id}"
+            )
+
+
+def _check_cases(
+    session: Session, events: dict[int, ReviewEventRow], problem: Callable[[str], None]
+) -> None:
+    """A case's outcomes are its party's screenings'; a closed case was closed by reviews."""
+    closing: set[int] = set()  # cases with an applied confirm of no match (rules only)
+    for e in events.values():
+        if (
+            e.action == Action.CONFIRM.value
+            and e.case_match_id is None
+            and e.state in (EventState.APPLIED.value, EventState.APPROVED.value)
+        ):
+            closing.add(e.case_id)
+    states: dict[int, list[str]] = {}
+    for case_id, state in session.execute(select(CaseMatchRow.case_id, CaseMatchRow.state)):
+        states.setdefault(case_id, []).append(state)
+    decided = {MatchState.CONFIRMED.value, MatchState.CLEARED.value}
+    for case in session.scalars(select(CaseRow).order_by(CaseRow.id)):
+        outcomes = [
+            o
+            for o, at in session.execute(
+                select(ScreeningRow.outcome, ScreeningRow.created_at).where(
+                    ScreeningRow.party_id == case.party_id
+                )
+            )
+            if _utc_iso(at) >= _utc_iso(case.opened_at)  # type: ignore[operator]
+            and (case.closed_at is None or _utc_iso(at) <= _utc_iso(case.closed_at))  # type: ignore[operator]
+        ]
+        latest = session.scalar(
+            select(ScreeningRow.outcome).where(
+                ScreeningRow.screening_id == case.latest_screening_id,
+                ScreeningRow.party_id == case.party_id,
+            )
+        )
+        strongest = max(outcomes, key=lambda o: Outcome(o).rank, default=None)
+        if latest != case.outcome or strongest != case.strongest_outcome:
+            problem(
+                f"case {case.id}: its outcome ({case.outcome}, strongest "
+                f"{case.strongest_outcome}) is not its party's stored screenings'"
+            )
+        if case.status == CaseStatus.CLOSED.value:
+            mine = states.get(case.id, [])
+            by_matches = bool(mine) and all(s in decided for s in mine)
+            if not by_matches and case.id not in closing:
+                problem(f"case {case.id} is closed but no review decided it")
+
+
+def _check_parties(session: Session, problem: Callable[[str], None]) -> None:
+    """A party's identity hash is its record's, and its latest sealed screening's."""
+    rows = session.execute(
+        select(PartyRow, ScreeningRow.identity_hash).outerjoin(
+            ScreeningRow, ScreeningRow.screening_id == PartyRow.last_screening_id
+        )
+    )
+    for party, screened in rows:
+        own = identity_hash(identity_fields(party.kind, party.record))
+        if (
+            party.identity_hash != own
+            or party.identity_hash != screened
+            or party.name != str(party.record.get("name") or "")
+            or str(party.record.get("id")) != party.record_key
+        ):
+            problem(
+                f"party {party.kind} {party.record_key}: its record or identity hash is not "
+                "what its latest screening stored"
+            )

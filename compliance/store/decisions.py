@@ -18,7 +18,15 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from compliance.decision import Decision
-from compliance.review import CaseStatus, MatchState, PriorDecision, PriorDecisions, identity_hash
+from compliance.model import Outcome
+from compliance.review import (
+    CaseStatus,
+    MatchState,
+    PriorDecision,
+    PriorDecisions,
+    identity_fields,
+    identity_hash,
+)
 from compliance.store.decision_integrity import runs_digest
 from compliance.store.tables import (
     CaseMatchRow,
@@ -34,24 +42,10 @@ from compliance.store.tables import (
 _IN_CHUNK = 500  # bind parameters per IN (...) query, well under every database's limit
 
 
-def identity_fields(kind: str, record: dict[str, Any]) -> dict[str, Any]:
-    """The identifying fields of a record's fingerprint (see
-    :func:`compliance.screening.identity`): what a clearance is keyed to."""
-    if kind == "data_centre":
-        return {
-            "name": record.get("name"),
-            "operator": record.get("operator"),
-            "location": record.get("location"),
-        }
-    return {
-        "name": record.get("name"),
-        "aliases": sorted(record.get("aliases") or ()),
-        "entity_type": record.get("entity_type"),
-        "country": record.get("country"),
-        "address": record.get("address"),
-        "registration_number": record.get("registration_number"),
-        "date_of_birth": record.get("date_of_birth"),
-    }
+def _rules_key(d: Decision) -> tuple[str, ...]:
+    """What a closed case settled: the party as it was, the outcome, the rules that fired."""
+    outcome = d.outcome.value if d.outcome is not None else ""
+    return (record_identity(d), outcome, *sorted(h.rule_id for h in d.rule_hits))
 
 
 def record_identity(decision: Decision) -> str:
@@ -147,6 +141,7 @@ class DecisionStore:
                 "last_screened_at": now,
                 "last_screening_id": d.screening_id,
                 "list_versions": d.provenance.list_versions if d.provenance else {},
+                "as_of": d.provenance.as_of if d.provenance else "",
             }
             if key in ids:
                 updates.append({"id": ids[key], **values})
@@ -188,6 +183,7 @@ class DecisionStore:
                     "as_of": d.provenance.as_of if d.provenance else "",
                     "created_at": now,
                     "result": d.to_dict(),
+                    "identity_hash": record_identity(d),
                 }
                 for d in fresh
             ],
@@ -249,7 +245,7 @@ class DecisionStore:
         if not flagged:
             return 0, 0
         cases = self.open_cases([party_ids[(d.kind, str(d.record_id))] for d in flagged])
-        settled = self._closed_outcomes(
+        settled = self._closed_cases(
             [
                 party_ids[(d.kind, str(d.record_id))]
                 for d in flagged
@@ -261,15 +257,15 @@ class DecisionStore:
             pid = party_ids[(d.kind, str(d.record_id))]
             case = cases.get(pid)
             assert d.outcome is not None and d.screening_id is not None
-            if case is None and d.outcome.value in settled.get(pid, ()):
+            if case is None and _rules_key(d) in settled.get(pid, ()):
                 # Nothing new to review: every match is decided and a reviewer already
-                # closed a case on this outcome.
+                # closed a case on this party as it is, this outcome and these rules.
                 continue
             if case is None:
                 case = CaseRow(
                     party_id=pid, status=CaseStatus.OPEN.value, outcome=d.outcome.value,
-                    opened_at=now, updated_at=now, closed_at=None,
-                    latest_screening_id=d.screening_id,
+                    strongest_outcome=d.outcome.value, opened_at=now, updated_at=now,
+                    closed_at=None, latest_screening_id=d.screening_id,
                 )  # fmt: skip
                 self.session.add(case)
                 self.session.flush()
@@ -277,22 +273,29 @@ class DecisionStore:
                 opened += 1
             else:
                 case.outcome = d.outcome.value
+                if d.outcome.rank > Outcome(case.strongest_outcome).rank:
+                    case.strongest_outcome = d.outcome.value
                 case.updated_at = now
                 case.latest_screening_id = d.screening_id
                 updated += 1
             self._case_matches(case, d)
         return opened, updated
 
-    def _closed_outcomes(self, party_ids: Sequence[int]) -> dict[int, set[str]]:
-        found: dict[int, set[str]] = {}
+    def _closed_cases(self, party_ids: Sequence[int]) -> dict[int, set[tuple[str, ...]]]:
+        """Per party, the (identity, outcome, rule ids...) its closed cases were closed on
+        (the latest screening of each)."""
+        found: dict[int, set[tuple[str, ...]]] = {}
         for i in range(0, len(party_ids), _IN_CHUNK):
             part = party_ids[i : i + _IN_CHUNK]
-            for pid, outcome in self.session.execute(
-                select(CaseRow.party_id, CaseRow.outcome).where(
-                    CaseRow.party_id.in_(part), CaseRow.status == CaseStatus.CLOSED.value
-                )
-            ):
-                found.setdefault(pid, set()).add(outcome)
+            rows = self.session.execute(
+                select(CaseRow.party_id, ScreeningRow.result, ScreeningRow.identity_hash)
+                .join(ScreeningRow, ScreeningRow.screening_id == CaseRow.latest_screening_id)
+                .where(CaseRow.party_id.in_(part), CaseRow.status == CaseStatus.CLOSED.value)
+            )
+            for pid, result, identity in rows:
+                hits = sorted(str(h.get("rule_id")) for h in result.get("rule_hits") or ())
+                key = (identity, str(result.get("decision")), *hits)
+                found.setdefault(pid, set()).add(key)
         return found
 
     def _case_matches(self, case: CaseRow, d: Decision) -> None:
@@ -325,8 +328,8 @@ class DecisionStore:
             row.matched_name = m.match.matched_name
             row.entry_hash = m.match.entry_hash
             row.party_hash = party_hash
-            if row.state == MatchState.CLEARED.value:
-                row.state = MatchState.OPEN.value  # its clearance is void: a fresh hit
+            if row.state in (MatchState.CLEARED.value, MatchState.CONFIRMED.value):
+                row.state = MatchState.OPEN.value  # its decision is void: a fresh hit
                 row.note = note
         self.session.flush()
 

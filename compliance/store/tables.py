@@ -229,7 +229,7 @@ class PartyRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    record_key: Mapped[str] = mapped_column(String(400))
+    record_key: Mapped[str] = mapped_column(Text)  # as long as an input id may be
     name: Mapped[str] = mapped_column(Text)
     identity_hash: Mapped[str] = mapped_column(String(71))
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -239,6 +239,7 @@ class PartyRow(Base):
     # The list versions its standing decision is known to be current with: those of its
     # latest screening, moved on by a delta re-screen that found nothing new for it.
     list_versions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    as_of: Mapped[str] = mapped_column(String(10))  # ... and the date it is current on
 
 
 class ScreeningRow(Base):
@@ -255,6 +256,8 @@ class ScreeningRow(Base):
     as_of: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the hash of the record's identifying fields as screened (sealed with the result)
+    identity_hash: Mapped[str] = mapped_column(String(71))
 
 
 class MatchRow(Base):
@@ -316,6 +319,9 @@ class CaseRow(Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
     outcome: Mapped[str] = mapped_column(String(20))  # the latest screening's decision
+    # the strongest decision any screening stored while the case was open: four-eyes reads
+    # it, so a what-if screening (another as_of) cannot lower what a decision needs
+    strongest_outcome: Mapped[str] = mapped_column(String(20))
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -367,6 +373,9 @@ class ReviewEventRow(Base):
     rationale: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires: Mapped[str | None] = mapped_column(String(10))
+    # a match decision: the party's and entry's content hashes the reviewer decided on
+    party_hash: Mapped[str | None] = mapped_column(String(71))
+    entry_hash: Mapped[str | None] = mapped_column(String(71))
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_rationale: Mapped[str | None] = mapped_column(Text)
@@ -382,7 +391,7 @@ class SuppressionRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    record_key: Mapped[str] = mapped_column(String(400))
+    record_key: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(100))
     entry_key: Mapped[str] = mapped_column(String(200))
     party_hash: Mapped[str] = mapped_column(String(71))

@@ -75,6 +75,12 @@ CAUGHT_AS = {
     "suppression entry": "is not the one the audit log recorded",
     "match state": "but no review event made it so",
     "deleted event": "in the audit log but not in the database",
+    "party identity": "its record or identity hash is not what its latest screening stored",
+    "party record": "its record or identity hash is not what its latest screening stored",
+    "case status": "is closed but no review decided it",
+    "case outcome": "is not its party's stored screenings'",
+    "match score": "its score or hashes are not those of screening",
+    "event time": "differs from its audit record: ['at']",
 }
 
 TAMPERING: dict[str, Callable[[dict[str, int]], list[str]]] = {
@@ -111,6 +117,25 @@ TAMPERING: dict[str, Callable[[dict[str, int]], list[str]]] = {
     ],
     # a review event removed
     "deleted event": lambda c: [f"DELETE FROM review_events WHERE case_id = {c['C030']}"],
+    # a party's identity hash aimed at another record (a clearance keys to it)
+    "party identity": lambda c: [
+        "UPDATE parties SET identity_hash = 'sha256:' || substr(hex(zeroblob(32)), 1, 64) "
+        "WHERE record_key = 'C034'"
+    ],
+    "party record": lambda c: [
+        "UPDATE parties SET name = 'Totally Benign Ltd', record = json_set(record, '$.name', "
+        "'Totally Benign Ltd') WHERE record_key = 'C040'"
+    ],
+    # a case taken out of the queue, or its outcome lowered (which four-eyes reads)
+    "case status": lambda c: [f"UPDATE cases SET status = 'closed' WHERE id = {c['C030']}"],
+    "case outcome": lambda c: [
+        "UPDATE cases SET outcome = 'review', strongest_outcome = 'review' WHERE party_id = "
+        "(SELECT id FROM parties WHERE record_key = 'C040')"
+    ],
+    "match score": lambda c: [f"UPDATE case_matches SET score = 0.5 WHERE case_id = {c['C030']}"],
+    "event time": lambda c: [
+        f"UPDATE review_events SET at = '2020-01-01 00:00:00.000000' WHERE case_id = {c['C030']}"
+    ],
 }
 
 

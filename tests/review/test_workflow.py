@@ -7,6 +7,7 @@ same reviewer approving their own action), and two reviewers deciding one case a
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -40,6 +41,12 @@ def _matcher(*entries: ListEntry) -> Matcher:
     return Matcher.build([("us-csl", list(entries or (ZENITH, KESTREL)))])
 
 
+def version_of(entries: list[ListEntry]) -> str:
+    """A list version is named by its content, as a loaded one is."""
+    body = "".join(sorted(e.content_hash for e in entries))
+    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+
 def screen(
     db: Database, parties: list[Party], matcher: Matcher | None = None, as_of: date = TODAY
 ) -> list[Decision]:
@@ -47,8 +54,7 @@ def screen(
     with db.sessions() as session:
         prior = DecisionStore(session).prior_decisions()
     matcher = matcher or _matcher()
-    # a list version is named by its content, as a loaded one is
-    version = "sha256:" + "".join(sorted(e.content_hash for _, e in matcher.index.entries))
+    version = version_of([e for _, e in matcher.index.entries])
     ctx = ScreeningContext(
         matcher,
         {"us-csl": version},
