@@ -15,7 +15,8 @@ names; seeded), and prints:
   lists, then made-up parties joining listed name parts and new words; see
   :func:`grow_distinct`) and with perturbed copies of every entry: per-record cost growth
   for blocking and for brute force;
-* end to end: `compliance screen` on a CSV of the customers with all cores (SQLite store).
+* end to end: `compliance screen --no-store` on a CSV of the customers with all cores
+  (SQLite; what storing the decisions adds is measured by benchmarks/store.py).
 """
 
 from __future__ import annotations
@@ -475,6 +476,7 @@ def end_to_end(parties: list[Party], workers: int) -> tuple[float, float]:
                     str(Path(tmp) / "out.jsonl"),
                     "--workers",
                     str(workers),
+                    "--no-store",  # screening only: storing is measured by store.py
                 ],
                 env=env,
                 check=True,
