@@ -67,7 +67,7 @@ def _failure(record_id: str | None, kind: str, exc: BaseException) -> Decision:
 def _screen_one(party: Party, ctx: ScreeningContext) -> Decision:
     """The one place a batch screens a record; an exception becomes the row's error record."""
     try:
-        return screen_party(party, ctx)
+        return screen_party(party, ctx).prepare()
     except Exception as exc:  # any row-level failure, whatever its kind
         return _failure(party.id, "customer", exc)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from compliance.jsontext import dumps
 from compliance.model import Match, Outcome
 from compliance.rules.engine import RuleHit
 
@@ -132,6 +133,35 @@ class Decision:
             self.data_quality, self.item, self.address_matches, self.ownership,
             self.provenance, self.error, line, self.record, self.identity_hash,
         )  # fmt: skip
+
+    def json_text(self) -> str:
+        """``to_dict()`` as one JSON Lines line's text (without the newline), made once: a
+        screening worker makes it, so that the writer and the store in the parent process
+        only copy it."""
+        found: str | None = self.__dict__.get("_json")
+        if found is None:
+            found = dumps(self.to_dict())
+            object.__setattr__(self, "_json", found)
+        return found
+
+    def record_identity(self) -> str:
+        """The hash of the record's identifying fields (what a reviewer's decision on one of
+        its matches is keyed to), made once."""
+        if self.identity_hash:
+            return self.identity_hash
+        from compliance.review import identity_fields, identity_hash
+
+        found = identity_hash(identity_fields(self.kind, self.record))
+        object.__setattr__(self, "identity_hash", found)
+        return found
+
+    def prepare(self) -> Decision:
+        """Make what the parent process would otherwise make for each decision (its JSON
+        text and identity hash): called in the worker that screened it."""
+        if self.error is None:
+            self.json_text()
+            self.record_identity()
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         """The output contract (JSON Lines form): today's keys, in today's order."""

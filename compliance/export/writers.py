@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import math
 import os
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
@@ -38,6 +36,7 @@ from typing import IO, Any
 from compliance.decision import Decision
 from compliance.errors import BadInputError
 from compliance.export.cells import neutralise_cell
+from compliance.jsontext import dumps as _dumps
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -118,33 +117,6 @@ class OutputFileError(BadInputError):
 
 
 # ------------------------------------------------------------------------------ helpers
-def _json_default(value: object) -> object:
-    """JSON for the few non-JSON values a result may carry: dates, enums, sets, dataclasses."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=str)
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    raise TypeError(f"cannot write a {type(value).__name__} value as JSON")
-
-
-def _dumps(value: object, *, sort_keys: bool = False) -> str:
-    return json.dumps(
-        value,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=_json_default,
-        sort_keys=sort_keys,
-        allow_nan=False,  # NaN/Infinity are not JSON; a NaN score is a bug, not data
-    )
-
-
 def _text(value: object) -> str | None:
     """A text column's value: ``None`` stays empty, everything else becomes ``str``."""
     if value is None:
@@ -327,14 +299,14 @@ def _atomic(path: Path, mode: str) -> Iterator[IO[Any]]:
 
 
 # ------------------------------------------------------------------------------ writers
-def write_jsonl(results: Iterable[Mapping[str, Any]], path: Path) -> int:
+def write_jsonl(results: Iterable[Decision | Mapping[str, Any]], path: Path) -> int:
     """One compact JSON object per line (UTF-8, non-ASCII kept as is). Returns the number of
-    records written."""
+    records written. A decision's line is the text its worker made."""
     count = 0
     with _atomic(Path(path), "w") as handle:
         write = handle.write
         for result in results:
-            write(_dumps(result))
+            write(result.json_text() if isinstance(result, Decision) else _dumps(result))
             write("\n")
             count += 1
     return count
@@ -490,9 +462,11 @@ def write_results(
     """Write ``results`` (decisions, or their dicts) to ``path``, the format chosen by its
     extension: ``.jsonl``, ``.csv`` or ``.xlsx`` (``meta`` fills the XLSX "About" sheet; the
     other formats ignore it). Returns the number of records written."""
-    results = as_dicts(results)
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return write_jsonl(results, path)
+    results = as_dicts(results)
     if suffix == ".xlsx":
         return write_xlsx(results, path, meta=meta)
     writer = _WRITERS.get(suffix)

@@ -24,6 +24,7 @@ from compliance.errors import BadInputError
 from compliance.matching.engine import ENGINE_VERSION
 from compliance.services.index import load_matcher
 from compliance.store import audit
+from compliance.store.decision_integrity import RunDigest
 from compliance.store.decisions import DecisionStore
 from compliance.store.repository import ListRepository
 
@@ -96,6 +97,7 @@ class RunRecorder:
         self.reused = 0
         self.cases_opened = 0
         self.cases_updated = 0
+        self.digest = RunDigest()
         with sessions.begin() as session:
             run = DecisionStore(session).start_run(
                 actor=actor, command=command, kind=kind, input_name=input_name,
@@ -121,10 +123,12 @@ class RunRecorder:
                     counts = store.store_chunk(run, decisions, datetime.now(UTC))
                     run.stored += counts.stored
                     run.reused += counts.reused
-                break
+                break  # committed: only now do its lines join the run's digest
             except StaleDataError:
                 if attempt == _RETRIES - 1:
                     raise
+        for line in counts.digest_lines:
+            self.digest.add(*line)
         self.stored += counts.stored
         self.reused += counts.reused
         self.cases_opened += counts.cases_opened
@@ -157,7 +161,11 @@ class RunRecorder:
             run = session.get(ScreeningRun, self.run_id)
             assert run is not None
             DecisionStore(session).finish_run(
-                run, counts=dict(self.counts), errors=self.errors, now=now
+                run,
+                counts=dict(self.counts),
+                errors=self.errors,
+                now=now,
+                digest=self.digest.hexdigest(),
             )
             summary = {
                 "run_id": run.id, "input": run.input, "kind": run.kind,

@@ -23,7 +23,6 @@ they are only as good as the database.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from compliance.jsontext import dumps
 from compliance.model import Outcome
 from compliance.review import (
     Action,
@@ -54,25 +54,47 @@ from compliance.store.tables import (
 )
 
 
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def result_hash(result: dict[str, Any]) -> str:
-    """sha256 of a decision's JSON in canonical form (sorted keys, no spaces)."""
-    body = json.dumps(result, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    """sha256 of a stored decision's JSON text (its output line: the stored JSON reads back
+    as the same keys in the same order, so writing it again gives the same text)."""
+    return text_hash(dumps(result))
+
+
+def digest_line(screening_id: str, result_sha: str, identity: str) -> bytes:
+    return f"{screening_id} {result_sha} {identity}\n".encode()
+
+
+class RunDigest:
+    """The digest of a run's stored screenings, in the order they were stored (their row
+    ids): one line per screening, its id, the sha256 of its decision JSON, its identity."""
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self.count = 0
+
+    def add(self, screening_id: str, result_sha: str, identity: str) -> None:
+        self._sha.update(digest_line(screening_id, result_sha, identity))
+        self.count += 1
+
+    def hexdigest(self) -> str:
+        return "sha256:" + self._sha.hexdigest()
 
 
 def runs_digest(session: Session, run_id: int) -> tuple[str, int]:
-    """The digest of a run's stored screenings (sorted by screening id) and their count."""
-    digest = hashlib.sha256()
-    n = 0
+    """A run's digest recomputed from the stored rows, and their count."""
+    digest = RunDigest()
     rows = session.execute(
         select(ScreeningRow.screening_id, ScreeningRow.result, ScreeningRow.identity_hash)
         .where(ScreeningRow.run_id == run_id)
-        .order_by(ScreeningRow.screening_id)
+        .order_by(ScreeningRow.id)
     )
     for sid, result, identity in rows:
-        digest.update(f"{sid} {result_hash(result)} {identity}\n".encode())
-        n += 1
-    return "sha256:" + digest.hexdigest(), n
+        digest.add(sid, result_hash(result), identity)
+    return digest.hexdigest(), digest.count
 
 
 def suppression_record(s: SuppressionRow) -> dict[str, Any]:

@@ -14,32 +14,37 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from compliance.decision import Decision
+from compliance.jsontext import dumps
 from compliance.model import Outcome
 from compliance.review import (
     CaseStatus,
     MatchState,
     PriorDecision,
     PriorDecisions,
-    identity_fields,
-    identity_hash,
 )
-from compliance.store.decision_integrity import runs_digest
+from compliance.store.decision_integrity import runs_digest, text_hash
+from compliance.store.session import RawJSON
 from compliance.store.tables import (
+    Base,
     CaseMatchRow,
     CaseRow,
-    MatchRow,
     PartyRow,
-    RuleHitRow,
     ScreeningRow,
     ScreeningRun,
     SuppressionRow,
 )
 
 _IN_CHUNK = 500  # bind parameters per IN (...) query, well under every database's limit
+# Core tables for the bulk inserts (the ORM's bulk path costs more per row, in the one
+# process that writes)
+_PARTIES = Base.metadata.tables["parties"]
+_SCREENINGS = Base.metadata.tables["screenings"]
+_MATCHES = Base.metadata.tables["screening_matches"]
+_RULE_HITS = Base.metadata.tables["screening_rule_hits"]
 
 
 def _rules_key(d: Decision) -> tuple[str, ...]:
@@ -49,9 +54,8 @@ def _rules_key(d: Decision) -> tuple[str, ...]:
 
 
 def record_identity(decision: Decision) -> str:
-    """The decision's party identity hash (computed from its record when screening did not
-    need it)."""
-    return decision.identity_hash or identity_hash(identity_fields(decision.kind, decision.record))
+    """The decision's party identity hash (made by the worker that screened it, usually)."""
+    return decision.record_identity()
 
 
 @dataclass
@@ -61,6 +65,8 @@ class ChunkCounts:
     cases_opened: int = 0
     cases_updated: int = 0
     stored_ids: list[str] = field(default_factory=list)
+    # (screening id, sha256 of its JSON text, identity hash) in the order stored
+    digest_lines: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 class DecisionStore:
@@ -93,14 +99,20 @@ class DecisionStore:
         return run
 
     def finish_run(
-        self, run: ScreeningRun, *, counts: dict[str, int], errors: int, now: datetime
+        self,
+        run: ScreeningRun,
+        *,
+        counts: dict[str, int],
+        errors: int,
+        now: datetime,
+        digest: str | None = None,
     ) -> ScreeningRun:
         run = self.session.get(ScreeningRun, run.id, populate_existing=True) or run
         run.status = "complete"
         run.finished_at = now
         run.counts = dict(sorted(counts.items()))
         run.errors = errors
-        run.ids_sha256, _ = runs_digest(self.session, run.id)
+        run.ids_sha256 = digest if digest is not None else runs_digest(self.session, run.id)[0]
         return run
 
     # ------------------------------------------------------------------------ screenings
@@ -137,7 +149,7 @@ class DecisionStore:
             values = {
                 "name": str(d.record.get("name") or ""),
                 "identity_hash": record_identity(d),
-                "record": d.record,
+                "record": RawJSON(dumps(d.record)),
                 "last_screened_at": now,
                 "last_screening_id": d.screening_id,
                 "list_versions": d.provenance.list_versions if d.provenance else {},
@@ -148,10 +160,13 @@ class DecisionStore:
             else:
                 new.append({"kind": key[0], "record_key": key[1], "first_seen_at": now, **values})
         if updates:
-            self.session.execute(update(PartyRow), updates)
+            self.session.execute(
+                update(_PARTIES).where(_PARTIES.c.id == bindparam("pid")),
+                [{"pid": u.pop("id"), **u} for u in updates],
+            )
         if new:
             rows = self.session.execute(
-                insert(PartyRow).returning(PartyRow.id, PartyRow.kind, PartyRow.record_key),
+                insert(_PARTIES).returning(_PARTIES.c.id, _PARTIES.c.kind, _PARTIES.c.record_key),
                 new,
             )
             ids.update({(k, rk): pid for pid, k, rk in rows})
@@ -172,8 +187,9 @@ class DecisionStore:
         if not fresh:
             return counts
         party_ids = self._parties(fresh, now)
+        texts = [d.json_text() for d in fresh]
         rows = self.session.execute(
-            insert(ScreeningRow).returning(ScreeningRow.id, ScreeningRow.screening_id),
+            insert(_SCREENINGS).returning(_SCREENINGS.c.id, _SCREENINGS.c.screening_id),
             [
                 {
                     "screening_id": d.screening_id,
@@ -182,13 +198,19 @@ class DecisionStore:
                     "outcome": d.outcome.value if d.outcome else "",
                     "as_of": d.provenance.as_of if d.provenance else "",
                     "created_at": now,
-                    "result": d.to_dict(),
+                    "result": RawJSON(text),  # the worker's JSON text, stored as it is
                     "identity_hash": record_identity(d),
                 }
-                for d in fresh
+                for d, text in zip(fresh, texts, strict=True)
             ],
         )
         pks = {sid: pk for pk, sid in rows}
+        counts.digest_lines = [
+            (str(d.screening_id), text_hash(text), record_identity(d))
+            for d, text in sorted(
+                zip(fresh, texts, strict=True), key=lambda p: pks[str(p[0].screening_id)]
+            )
+        ]
         matches = []
         hits = []
         for d in fresh:
@@ -213,9 +235,9 @@ class DecisionStore:
                     }
                 )  # fmt: skip
         if matches:
-            self.session.execute(insert(MatchRow), matches)
+            self.session.execute(insert(_MATCHES), matches)
         if hits:
-            self.session.execute(insert(RuleHitRow), hits)
+            self.session.execute(insert(_RULE_HITS), hits)
         opened, updated = self._cases(fresh, party_ids, now)
         counts.stored = len(fresh)
         counts.cases_opened, counts.cases_updated = opened, updated

@@ -11,6 +11,7 @@ A SQLite file another user could replace or rewrite is refused before it is open
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import stat
@@ -46,6 +47,18 @@ _PG_INIT_LOCK_KEY = 0x436F6D7069  # any constant other than the audit log's
 _POLL_SECONDS = 0.05
 
 
+class RawJSON(str):
+    """JSON text serialised already (by a screening worker): a JSON column stores it as it
+    is instead of serialising the value again in the process that writes to the database."""
+
+
+def json_dumps(value: Any) -> str:
+    """The engines' JSON serialiser: :class:`RawJSON` as it is, anything else ``json.dumps``."""
+    if isinstance(value, RawJSON):
+        return str.__str__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(
     url: str,
     *,
@@ -69,6 +82,7 @@ def make_engine(
         kwargs["connect_args"] = {"timeout": busy_timeout}
     elif parsed.get_backend_name() == "postgresql" and connect_timeout is not None:
         kwargs["connect_args"] = {"connect_timeout": max(1, math.ceil(connect_timeout))}
+    kwargs["json_serializer"] = json_dumps
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
 
