@@ -94,6 +94,7 @@ def _store_parties(env: dict[str, str], n: int, seed: int) -> None:
                 "kind": "customer", "record_key": p.id, "name": p.name,
                 "identity_hash": "sha256:" + "0" * 64, "record": record, "first_seen_at": now,
                 "last_screened_at": now, "last_screening_id": "0" * 32, "list_versions": versions,
+                "as_of": now.date().isoformat(),
             }
         )  # fmt: skip
         if len(batch) == 20_000:
