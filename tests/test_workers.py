@@ -4,7 +4,6 @@ same as in one process."""
 
 from __future__ import annotations
 
-import csv
 import json
 import pickle
 from datetime import date
@@ -15,24 +14,11 @@ from typer.testing import CliRunner
 
 from compliance.cli import app
 from compliance.settings import get_settings
+from tests.samples import repeated_customers
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
 runner = CliRunner()
-
-
-def _file(path: Path, copies: int) -> None:
-    with (SAMPLES / "customers.csv").open(encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        rows = list(reader)
-        header = reader.fieldnames
-    assert header is not None
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=header)
-        w.writeheader()
-        for i in range(copies):
-            for row in rows:
-                w.writerow({**row, "id": f"{row['id']}-{i}"})
 
 
 def _screen(env: Path, infile: Path, workers: int, out: str) -> list[dict]:  # type: ignore[type-arg]
@@ -49,7 +35,7 @@ def test_spawned_workers_rebuild_the_context_and_decide_the_same(
     env: Path, monkeypatch: pytest.MonkeyPatch, method: str
 ) -> None:
     infile = env / "in.csv"
-    _file(infile, 8)  # 648 rows: chunks for both workers
+    repeated_customers(infile, 648)  # chunks for both workers
     alone = _screen(env, infile, 1, "one.jsonl")
     monkeypatch.setenv("COMPLIANCE_WORKER_START", method)
     get_settings.cache_clear()

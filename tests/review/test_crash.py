@@ -3,7 +3,6 @@ no half-written screening; the same file again stores the rest, and nothing twic
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -16,25 +15,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from compliance.cli import app
+from tests.samples import repeated_customers
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data" / "samples"
 ROWS = 8_000
-
-
-def _big_file(path: Path) -> None:
-    with (SAMPLES / "customers.csv").open(encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        rows = list(reader)
-        header = reader.fieldnames
-    assert header is not None
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=header)
-        w.writeheader()
-        for i in range(ROWS):
-            row = dict(rows[i % len(rows)])
-            row["id"] = f"{row['id']}-{i}"
-            w.writerow(row)
 
 
 def _stored(db: Path) -> int:
@@ -52,7 +37,7 @@ def _stored(db: Path) -> int:
 
 def test_a_batch_killed_midway_leaves_only_whole_screenings(env: Path) -> None:
     big = env / "big.csv"
-    _big_file(big)
+    repeated_customers(big, ROWS)
     home = env / "home"
     db = home / "compliance.db"
     cmd = [sys.executable, "-m", "compliance", "screen", str(big), "--out", str(env / "o.jsonl")]
