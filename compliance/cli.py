@@ -765,7 +765,7 @@ def screen(
             if out_file is None:
                 count = 0
                 for result in results:
-                    sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                    sys.stdout.write(result.json_text() + "\n")
                     count += 1
                 return count
             from compliance.export.writers import write_results

@@ -11,7 +11,7 @@ A batch row that could not be screened is a :class:`Decision` too, with no outco
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -112,7 +112,7 @@ class Decision:
     # The record as screened (its fingerprint, JSON-ready) and the hash of its identifying
     # fields: what the store keeps and what a suppression is keyed by. Not in to_dict().
     record: dict[str, Any] = field(default_factory=dict, compare=False)
-    identity_hash: str = ""
+    identity_hash: str = field(default="", compare=False)
 
     @property
     def screening_id(self) -> str | None:
@@ -128,11 +128,7 @@ class Decision:
         return tuple(m for m in self.matches if m.in_force and m.status.unresolved)
 
     def with_line(self, line: int | None) -> Decision:
-        return Decision(
-            self.record_id, self.kind, self.outcome, self.matches, self.rule_hits,
-            self.data_quality, self.item, self.address_matches, self.ownership,
-            self.provenance, self.error, line, self.record, self.identity_hash,
-        )  # fmt: skip
+        return replace(self, line=line)
 
     def json_text(self) -> str:
         """``to_dict()`` as one JSON Lines line's text (without the newline), made once: a

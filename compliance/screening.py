@@ -204,11 +204,6 @@ def data_centre_fingerprint(dc: DataCentre) -> dict[str, Any]:
     }
 
 
-def record_key(record: Party | DataCentre) -> tuple[str, str]:
-    """(kind, record id): how the store knows a party across screenings."""
-    return ("data_centre" if isinstance(record, DataCentre) else "customer"), record.id
-
-
 def _fingerprint(record: Party | DataCentre) -> dict[str, Any]:
     if isinstance(record, DataCentre):
         return data_centre_fingerprint(record)
@@ -440,8 +435,9 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
     """Screen one customer: its names against the lists, its owners and parents too, then
     the rules in force on ``ctx.as_of``."""
     matches = ctx.matcher.match(party, threshold=ctx.threshold)
+    fingerprint = party_fingerprint(party)
     prior = ctx.prior.get((kind, party.id)) if ctx.prior else None
-    ident = _identity_hash(party, prior)
+    ident = _identity_hash(kind, fingerprint, prior)
     results = ctx.results(party, matches, prior, ident)
     hits = ctx.hit_records(results)
     links = (
@@ -459,21 +455,25 @@ def screen_party(party: Party, ctx: ScreeningContext, *, kind: str = "customer")
         + data_quality(_party_texts(party))
         + _not_in_force_quality(hits + addressed)
     )
-    return _decision(ctx, party, kind, results, rule_hits, quality, addressed, links, prior, ident)
+    return _decision(
+        ctx, party, fingerprint, kind, results, rule_hits, quality, addressed, links, prior,
+        ident,
+    )  # fmt: skip
 
 
-def _identity_hash(record: Party | DataCentre, prior: object) -> str:
+def _identity_hash(kind: str, fingerprint: dict[str, Any], prior: object) -> str:
     """The hash of the record's identifying fields (:func:`compliance.review.identity_fields`:
-    what a reviewer's decision is keyed to); computed only when a standing decision needs it."""
+    what a reviewer's decision is keyed to); computed here only when a standing decision needs
+    it (else the worker makes it for the store: :meth:`Decision.prepare`)."""
     if not prior:
         return ""
-    kind = "data_centre" if isinstance(record, DataCentre) else "customer"
-    return identity_hash(identity_fields(kind, _fingerprint(record)))
+    return identity_hash(identity_fields(kind, fingerprint))
 
 
 def _decision(
     ctx: ScreeningContext,
     record: Party | DataCentre,
+    fingerprint: dict[str, Any],
     kind: str,
     results: tuple[MatchResult, ...],
     rule_hits: list[RuleHit],
@@ -488,7 +488,6 @@ def _decision(
     at least ``review`` while an in-force match is undecided), the evidence, the versions and
     the screening id."""
     unresolved = any(r.in_force and r.status.unresolved for r in results)
-    fingerprint = _fingerprint(record)
     return Decision(
         record.id,
         kind,
@@ -545,8 +544,9 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> Decision:
     item = classify(dc.accelerator_model, dc.eccn, dc.tpp_per_device, as_of=ctx.as_of)
     party = data_centre_party(dc)
     matches = ctx.matcher.match(party, threshold=ctx.threshold)
+    fingerprint = data_centre_fingerprint(dc)
     prior = ctx.prior.get(("data_centre", dc.id)) if ctx.prior else None
-    ident = _identity_hash(dc, prior)
+    ident = _identity_hash("data_centre", fingerprint, prior)
     results = ctx.results(party, matches, prior, ident)
     hits = ctx.hit_records(results)
     links = owner_links(party, ctx.screen_name, ctx.graph) if party.ultimate_parent_name else ()
@@ -561,8 +561,8 @@ def screen_data_centre(dc: DataCentre, ctx: ScreeningContext) -> Decision:
         + _not_in_force_quality(hits + addressed)
     )
     return _decision(
-        ctx, dc, "data_centre", results, rule_hits, quality, addressed, links, prior, ident,
-        _item_out(item),
+        ctx, dc, fingerprint, "data_centre", results, rule_hits, quality, addressed, links,
+        prior, ident, _item_out(item),
     )  # fmt: skip
 
 

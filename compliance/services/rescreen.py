@@ -289,14 +289,15 @@ def prefilter(
 
 
 def dated(ctx: ScreeningContext, since: date, until: date) -> list[tuple[str, ListEntry]]:
-    """The active entries whose own start or end date lies between two screening dates
-    (either way round): they counted on one and not on the other."""
+    """The active entries whose own start or end date lies between two screening dates,
+    either way round, both days included (an end date is the last day in force, a start date
+    the first: inclusive bounds hold both; a few extra entries only cost their screening)."""
     lo, hi = min(since, until), max(since, until)
     out = []
     for source, entry in ctx.matcher.index.entries:
         for text in (entry.start_date, entry.end_date):
             day = parse_day(text)
-            if day is not None and lo < day <= hi:
+            if day is not None and lo <= day <= hi:
                 out.append((source, entry))
                 break
     return out
@@ -397,7 +398,9 @@ def rescreen(
                     change = delta(session, json.loads(key), ctx.list_versions)
                 days = [_day(p.as_of) or ctx.as_of for p in members]
                 seen = {(src, e.key) for src, e in change.changed}
-                for pair in dated(ctx, min(days), ctx.as_of) + dated(ctx, max(days), ctx.as_of):
+                moved = [d for d in days if d != ctx.as_of]  # screened on another date
+                span = dated(ctx, min([*moved, ctx.as_of]), max([*moved, ctx.as_of]))
+                for pair in span if moved else ():
                     if (pair[0], pair[1].key) not in seen:
                         seen.add((pair[0], pair[1].key))
                         change.changed.append(pair)

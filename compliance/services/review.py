@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -395,8 +395,3 @@ def _pending(session: Session, case_id: int, event_id: int | None) -> ReviewEven
             + (": name one with --event" if len(found) > 1 else "")
         )
     return found[0]
-
-
-def queue_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(CaseRow.status, func.count()).group_by(CaseRow.status))
-    return {status: n for status, n in rows}

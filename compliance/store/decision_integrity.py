@@ -313,23 +313,22 @@ def _check_cases(
     for case_id, state in session.execute(select(CaseMatchRow.case_id, CaseMatchRow.state)):
         states.setdefault(case_id, []).append(state)
     decided = {MatchState.CONFIRMED.value, MatchState.CLEARED.value}
+    # every screening of a party that has a case, read once: (screening id, outcome, when)
+    screened: dict[int, list[tuple[str, str, str]]] = {}
+    for pid, sid, outcome, at in session.execute(
+        select(
+            ScreeningRow.party_id, ScreeningRow.screening_id, ScreeningRow.outcome,
+            ScreeningRow.created_at,
+        ).where(ScreeningRow.party_id.in_(select(CaseRow.party_id)))
+    ):  # fmt: skip
+        screened.setdefault(pid, []).append((sid, outcome, str(_utc_iso(at))))
     for case in session.scalars(select(CaseRow).order_by(CaseRow.id)):
+        opened, closed = str(_utc_iso(case.opened_at)), _utc_iso(case.closed_at)
+        mine_screened = screened.get(case.party_id, [])
         outcomes = [
-            o
-            for o, at in session.execute(
-                select(ScreeningRow.outcome, ScreeningRow.created_at).where(
-                    ScreeningRow.party_id == case.party_id
-                )
-            )
-            if _utc_iso(at) >= _utc_iso(case.opened_at)  # type: ignore[operator]
-            and (case.closed_at is None or _utc_iso(at) <= _utc_iso(case.closed_at))  # type: ignore[operator]
+            o for _, o, at in mine_screened if at >= opened and (closed is None or at <= closed)
         ]
-        latest = session.scalar(
-            select(ScreeningRow.outcome).where(
-                ScreeningRow.screening_id == case.latest_screening_id,
-                ScreeningRow.party_id == case.party_id,
-            )
-        )
+        latest = next((o for sid, o, _ in mine_screened if sid == case.latest_screening_id), None)
         strongest = max(outcomes, key=lambda o: Outcome(o).rank, default=None)
         if latest != case.outcome or strongest != case.strongest_outcome:
             problem(
