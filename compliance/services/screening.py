@@ -74,6 +74,11 @@ def open_screening(
     return ctx
 
 
+# The first refresh of the planner's statistics in a run, in stored screenings (then at
+# every doubling).
+ANALYZE_FIRST = 4 * STORE_CHUNK
+
+
 class RunRecorder:
     """Stores a run's decisions as they pass (see the module docstring)."""
 
@@ -98,6 +103,7 @@ class RunRecorder:
         self.cases_opened = 0
         self.cases_updated = 0
         self.digest = RunDigest()
+        self._analyze_at = 0  # refresh the planner's statistics once this many are stored
         with sessions.begin() as session:
             run = DecisionStore(session).start_run(
                 actor=actor, command=command, kind=kind, input_name=input_name,
@@ -138,6 +144,13 @@ class RunRecorder:
                 self.errors += 1
             else:
                 self.counts[d.outcome.value] += 1
+        if self.stored >= self._analyze_at:
+            # On a store this run is filling fast (a first batch of a million customers), the
+            # planner's row counts fall behind before autovacuum catches up, and it looks a
+            # chunk's parties up by scanning them all: refreshed as the run doubles them.
+            with self.sessions.begin() as session:
+                DecisionStore(session).refresh_statistics()
+            self._analyze_at = max(2 * self.stored, ANALYZE_FIRST)
 
     def record(self, decisions: Iterable[Decision]) -> Iterator[Decision]:
         """Each decision, passed on once the chunk holding it is committed."""

@@ -15,7 +15,7 @@ from compliance.model import EntityType, Identifier, ListEntry, Owner, Party
 from compliance.review import Action, ReviewError, person_key
 from compliance.services.review import Reviewer, act, list_cases, show_case
 from compliance.store.database import Database
-from compliance.store.tables import CaseRow
+from compliance.store.tables import CaseMatchRow, CaseRow, MatchRow, PartyRow, ScreeningRow
 from tests.review.test_workflow import (
     ALICE,
     BOB,
@@ -132,6 +132,30 @@ def test_a_long_record_id_is_stored(db: Database) -> None:
     with db.sessions() as session:
         assert len(show_case(session, only_case(db)["case_id"])["party"]["record_id"]) == 5000
     assert d.outcome == "license_required"
+
+
+# What PostgreSQL's COPY text format gives a meaning to (tab, newline, carriage return,
+# backslash, its "\\N" for NULL and "\\." for the end of data) and quotes.
+COPY_HOSTILE = "a\tb\nc\rd \\ e \\N \\. \"q' \\\\"
+
+
+def test_text_copy_could_misread_is_stored_as_written(db: Database) -> None:
+    entry = replace(ZENITH, key="el-" + COPY_HOSTILE, name="ZENITH PHOTONICS GMBH " + COPY_HOSTILE)
+    party = replace(CUSTOMER, id="c-" + COPY_HOSTILE, aliases=(COPY_HOSTILE,))
+    (d,) = screen(db, [party], Matcher.build([("us-csl", [entry])]))
+    assert d.matches and d.matches[0].match.entry_key == entry.key
+    with db.sessions() as session:
+        stored = session.scalars(select(ScreeningRow)).one()
+        assert stored.result == d.to_dict()
+        party_row = session.scalars(select(PartyRow)).one()
+        assert party_row.record_key == party.id
+        assert party_row.record["aliases"] == [COPY_HOSTILE]
+        match = session.scalars(select(MatchRow)).one()
+        assert (match.entry_key, match.entry_name) == (entry.key, entry.name)
+        assert session.scalars(select(CaseMatchRow)).one().entry_key == entry.key
+    with db.sessions() as session:
+        case = show_case(session, only_case(db)["case_id"])
+    assert case["party"]["record_id"] == party.id
 
 
 def test_a_reviewer_acting_while_a_batch_stores_does_not_abort_it(

@@ -1,0 +1,51 @@
+"""Issue 11: how a run's chunks are written. New rows go in with COPY on PostgreSQL (ids
+drawn from the sequences first) and as multi-row INSERTs on SQLite; either way every match
+and rule hit belongs to its own screening, and PostgreSQL's planner statistics are refreshed
+while a run fills a new store (else a chunk's parties are looked up by scanning them all)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select, text
+
+from compliance.store.database import Database
+from compliance.store.tables import CaseMatchRow, CaseRow, MatchRow, RuleHitRow, ScreeningRow
+from tests.review.test_workflow import CUSTOMER, screen
+
+
+def test_each_match_and_rule_hit_belongs_to_its_screening(db: Database) -> None:
+    parties = [replace(CUSTOMER, id=f"c-{i}") for i in range(40)]
+    parties += [replace(CUSTOMER, id=f"clean-{i}", name=f"Unrelated Bakery {i}") for i in range(40)]
+    decisions = screen(db, parties)
+    by_record = {d.record_id: d for d in decisions}
+    with db.sessions() as session:
+        rows = session.execute(select(ScreeningRow.id, ScreeningRow.result)).all()
+        assert len(rows) == 80
+        for pk, result in rows:
+            d = by_record[result["record_id"]]
+            assert result == d.to_dict()
+            matches = session.scalars(select(MatchRow).where(MatchRow.screening_pk == pk)).all()
+            assert sorted((m.source, m.entry_key) for m in matches) == sorted(
+                m.key for m in d.matches
+            )
+            hits = session.scalars(select(RuleHitRow).where(RuleHitRow.screening_pk == pk)).all()
+            assert sorted(h.rule_id for h in hits) == sorted(h.rule_id for h in d.rule_hits)
+        cases = session.scalars(select(CaseRow)).all()
+        assert len(cases) == 40 and all(c.version == 1 for c in cases)
+        assert session.scalar(select(CaseMatchRow.id).limit(1)) is not None
+
+
+def test_postgresql_statistics_are_refreshed_as_a_run_stores(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's planner keeps no statistics to refresh")
+    screen(db, [replace(CUSTOMER, id=f"c-{i}") for i in range(3)])
+    with db.sessions() as session:
+        analyzed = session.execute(
+            text(
+                "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname IN ('parties', 'cases')"
+            )
+        ).all()
+    assert dict(analyzed) == {"parties": True, "cases": True}
