@@ -73,20 +73,22 @@ class _Bulk:
         )
         return [int(r[0]) for r in rows]
 
-    def insert(self, table: Table, rows: list[dict[str, Any]], *, ids: bool = False) -> list[int]:
-        """Insert ``rows`` (dicts with the same keys, in table order); their new ids, in the
-        same order, when ``ids``."""
+    def insert(
+        self, table: Table, rows: list[dict[str, Any]], *, key: tuple[str, ...] = ()
+    ) -> list[int]:
+        """Insert ``rows`` (dicts with the same keys); with ``key`` (columns that tell the
+        rows apart), their new ids in the same order."""
         if not rows:
             return []
         if not self.copy:
-            if not ids:
+            if not key:
                 self.session.execute(insert(table), rows)
                 return []
-            # one row at a time keeps RETURNING in row order on every backend
-            result = self.session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-            )
-            return [int(r[0]) for r in result]
+            # RETURNING in batches of many rows (in no promised order): matched back by key
+            cols = [table.c[k] for k in key]
+            result = self.session.execute(insert(table).returning(table.c.id, *cols), rows)
+            found = {tuple(r[1:]): int(r[0]) for r in result}
+            return [found[tuple(row[k] for k in key)] for row in rows]
         new = self._ids(table, len(rows))
         columns = ["id", *rows[0]]
         json_columns = set(_JSON_COLUMNS.get(table.name, ()))
@@ -98,7 +100,7 @@ class _Bulk:
                 copy.write_row(
                     (pk, *(_json_text(v) if k in json_columns else v for k, v in row.items()))
                 )
-        return new if ids else []
+        return new if key else []
 
 
 def _json_text(value: Any) -> str:
@@ -215,14 +217,20 @@ class DecisionStore:
                 ids.update({(kind, rk): pid for pid, rk in rows})
         updates: list[dict[str, Any]] = []
         new: list[dict[str, Any]] = []
+        texts: dict[tuple[tuple[str, str], ...], RawJSON] = {}  # a run has one set of versions
         for key, d in keys.items():
+            versions = d.provenance.list_versions if d.provenance else {}
+            ordered = tuple(versions.items())
+            versions_text = texts.get(ordered)
+            if versions_text is None:
+                versions_text = texts[ordered] = RawJSON(dumps(versions))
             values = {
                 "name": str(d.record.get("name") or ""),
                 "identity_hash": record_identity(d),
                 "record": RawJSON(dumps(d.record)),
                 "last_screened_at": now,
                 "last_screening_id": d.screening_id,
-                "list_versions": d.provenance.list_versions if d.provenance else {},
+                "list_versions": versions_text,
                 "as_of": d.provenance.as_of if d.provenance else "",
             }
             if key in ids:
@@ -235,7 +243,7 @@ class DecisionStore:
                 [{"pid": u.pop("id"), **u} for u in updates],
             )
         if new:
-            pks = _Bulk(self.session).insert(_PARTIES, new, ids=True)
+            pks = _Bulk(self.session).insert(_PARTIES, new, key=("kind", "record_key"))
             ids.update(
                 {(row["kind"], row["record_key"]): pk for pk, row in zip(pks, new, strict=True)}
             )
@@ -273,7 +281,7 @@ class DecisionStore:
                 }
                 for d, text in zip(fresh, texts, strict=True)
             ],
-            ids=True,
+            key=("screening_id",),
         )
         pks = {str(d.screening_id): pk for d, pk in zip(fresh, screening_pks, strict=True)}
         counts.digest_lines = [
@@ -396,7 +404,7 @@ class DecisionStore:
                 }
                 for pid, d in new
             ],
-            ids=True,
+            key=("party_id",),
         )  # fmt: skip
         bulk.insert(
             _CASE_MATCHES,
