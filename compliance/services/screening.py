@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from compliance.decision import Decision
@@ -148,8 +149,11 @@ class RunRecorder:
             # On a store this run is filling fast (a first batch of a million customers), the
             # planner's row counts fall behind before autovacuum catches up, and it looks a
             # chunk's parties up by scanning them all: refreshed as the run doubles them.
-            with self.sessions.begin() as session:
-                DecisionStore(session).refresh_statistics()
+            try:
+                with self.sessions.begin() as session:
+                    DecisionStore(session).refresh_statistics()
+            except DBAPIError:
+                pass  # a lock held elsewhere: the chunk is stored, the next doubling retries
             self._analyze_at = max(2 * self.stored, ANALYZE_FIRST)
 
     def record(self, decisions: Iterable[Decision]) -> Iterator[Decision]:

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from compliance.decision import Decision
@@ -64,7 +65,9 @@ class _Bulk:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.copy = session.get_bind().dialect.name == "postgresql"
+        dialect = session.get_bind().dialect
+        # COPY through psycopg 3's API (another driver takes the INSERT path)
+        self.copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
 
     def _ids(self, table: Table, n: int) -> list[int]:
         rows = self.session.execute(
@@ -95,11 +98,18 @@ class _Bulk:
         raw = self.session.connection().connection.driver_connection
         assert raw is not None
         sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"  # names from the schema
-        with raw.cursor() as cursor, cursor.copy(sql) as copy:
-            for pk, row in zip(new, rows, strict=True):
-                copy.write_row(
-                    (pk, *(_json_text(v) if k in json_columns else v for k, v in row.items()))
-                )
+        import psycopg  # the driver COPY is used with
+
+        try:
+            with raw.cursor() as cursor, cursor.copy(sql) as copy:
+                for pk, row in zip(new, rows, strict=True):
+                    copy.write_row(
+                        (pk, *(_json_text(v) if k in json_columns else v for k, v in row.items()))
+                    )
+        except psycopg.Error as exc:
+            # what SQLAlchemy would have raised for the same error from an INSERT (an
+            # IntegrityError, a DataError...), so that callers tell database errors apart
+            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
         return new if key else []
 
 
@@ -184,6 +194,8 @@ class DecisionStore:
         if self.session.get_bind().dialect.name == "postgresql":
             # the columns chunks are looked up by (a screening by its unique id is found
             # through its index whatever the statistics say)
+            # never wait long on a lock (a VACUUM, another run's ANALYZE): the caller skips
+            self.session.execute(text("SET LOCAL lock_timeout = '2s'"))
             self.session.execute(text("ANALYZE parties (kind, record_key)"))
             self.session.execute(text("ANALYZE cases (party_id, status)"))
 

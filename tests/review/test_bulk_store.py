@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DataError
 
+from compliance.matching.engine import Matcher
 from compliance.store.database import Database
 from compliance.store.tables import CaseMatchRow, CaseRow, MatchRow, RuleHitRow, ScreeningRow
-from tests.review.test_workflow import CUSTOMER, screen
+from tests.review.test_workflow import CUSTOMER, ZENITH, screen
 
 
 def test_each_match_and_rule_hit_belongs_to_its_screening(db: Database) -> None:
@@ -49,3 +51,26 @@ def test_postgresql_statistics_are_refreshed_as_a_run_stores(db: Database) -> No
             )
         ).all()
     assert dict(analyzed) == {"parties": True, "cases": True}
+
+
+def test_a_value_copy_refuses_is_a_database_error_not_an_internal_one(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not enforce column lengths")
+    entry = replace(ZENITH, key="k" * 300)  # longer than screening_matches.entry_key allows
+    with pytest.raises(DataError):  # as an INSERT's error would be: the CLI says "refused"
+        screen(db, [CUSTOMER], Matcher.build([("us-csl", [entry])]))
+    with db.sessions() as session:  # and the chunk left nothing behind
+        assert session.scalar(select(func.count()).select_from(ScreeningRow)) == 0
+
+
+def test_a_lock_held_elsewhere_does_not_stall_a_run(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's planner keeps no statistics to refresh")
+    screen(db, [replace(CUSTOMER, id="first")])  # the tables exist and hold a row
+    with db.engine.connect() as other:  # e.g. a VACUUM or another run's ANALYZE
+        other.execute(text("LOCK TABLE cases IN SHARE UPDATE EXCLUSIVE MODE"))
+        (d,) = screen(db, [replace(CUSTOMER, id="second")])  # waits 2 s at most, then skips
+        other.rollback()
+    with db.sessions() as session:
+        stored = session.scalars(select(ScreeningRow.screening_id)).all()
+    assert d.screening_id in stored
