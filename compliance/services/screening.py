@@ -75,8 +75,8 @@ def open_screening(
     return ctx
 
 
-# The first refresh of the planner's statistics in a run, in stored screenings (then at
-# every doubling).
+# A run refreshes the planner's statistics once it has stored this many screenings, then at
+# every doubling: a run of a few records (a sign-up) never does.
 ANALYZE_FIRST = 4 * STORE_CHUNK
 
 
@@ -93,6 +93,7 @@ class RunRecorder:
         kind: str,
         input_name: str | None,
         chunk: int = STORE_CHUNK,
+        analyze_first: int = ANALYZE_FIRST,
     ) -> None:
         self.sessions = sessions
         self.actor = actor
@@ -104,7 +105,7 @@ class RunRecorder:
         self.cases_opened = 0
         self.cases_updated = 0
         self.digest = RunDigest()
-        self._analyze_at = 0  # refresh the planner's statistics once this many are stored
+        self._analyze_at = analyze_first  # refresh the statistics once this many are stored
         with sessions.begin() as session:
             run = DecisionStore(session).start_run(
                 actor=actor, command=command, kind=kind, input_name=input_name,
@@ -154,7 +155,7 @@ class RunRecorder:
                     DecisionStore(session).refresh_statistics()
             except DBAPIError:
                 pass  # a lock held elsewhere: the chunk is stored, the next doubling retries
-            self._analyze_at = max(2 * self.stored, ANALYZE_FIRST)
+            self._analyze_at = 2 * self.stored
 
     def record(self, decisions: Iterable[Decision]) -> Iterator[Decision]:
         """Each decision, passed on once the chunk holding it is committed."""

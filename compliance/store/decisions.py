@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import JSON, Table, bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from compliance.decision import Decision
+from compliance.decision import Decision, MatchResult
 from compliance.jsontext import dumps
 from compliance.model import Outcome
 from compliance.review import (
@@ -33,7 +33,7 @@ from compliance.review import (
     PriorDecisions,
 )
 from compliance.store.decision_integrity import runs_digest, text_hash
-from compliance.store.session import RawJSON
+from compliance.store.session import RawJSON, json_dumps
 from compliance.store.tables import (
     Base,
     CaseMatchRow,
@@ -53,11 +53,6 @@ _MATCHES = Base.metadata.tables["screening_matches"]
 _RULE_HITS = Base.metadata.tables["screening_rule_hits"]
 _CASES = Base.metadata.tables["cases"]
 _CASE_MATCHES = Base.metadata.tables["case_matches"]
-_JSON_COLUMNS = {
-    "parties": ("record", "list_versions"),
-    "screenings": ("result",),
-    "screening_matches": ("features",),
-}
 
 
 class _Bulk:
@@ -94,7 +89,7 @@ class _Bulk:
             return [found[tuple(row[k] for k in key)] for row in rows]
         new = self._ids(table, len(rows))
         columns = ["id", *rows[0]]
-        json_columns = set(_JSON_COLUMNS.get(table.name, ()))
+        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
         raw = self.session.connection().connection.driver_connection
         assert raw is not None
         sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"  # names from the schema
@@ -104,20 +99,13 @@ class _Bulk:
             with raw.cursor() as cursor, cursor.copy(sql) as copy:
                 for pk, row in zip(new, rows, strict=True):
                     copy.write_row(
-                        (pk, *(_json_text(v) if k in json_columns else v for k, v in row.items()))
+                        (pk, *(json_dumps(v) if k in json_columns else v for k, v in row.items()))
                     )
         except psycopg.Error as exc:
             # what SQLAlchemy would have raised for the same error from an INSERT (an
             # IntegrityError, a DataError...), so that callers tell database errors apart
             raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
         return new if key else []
-
-
-def _json_text(value: Any) -> str:
-    """A JSON column's value as the text ``COPY`` writes (a worker's text as it is)."""
-    if isinstance(value, RawJSON):
-        return str(value)
-    return dumps(value)
 
 
 def _rules_key(d: Decision) -> tuple[str, ...]:
@@ -140,6 +128,29 @@ class ChunkCounts:
     stored_ids: list[str] = field(default_factory=list)
     # (screening id, sha256 of its JSON text, identity hash) in the order stored
     digest_lines: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _new_case(party_id: int, d: Decision, now: datetime) -> dict[str, Any]:
+    """A new open case's columns (its party's decision opens it)."""
+    outcome = d.outcome.value if d.outcome else ""
+    return {
+        "party_id": party_id, "status": CaseStatus.OPEN.value, "outcome": outcome,
+        "strongest_outcome": outcome, "opened_at": now, "updated_at": now, "closed_at": None,
+        "latest_screening_id": str(d.screening_id),
+    }  # fmt: skip
+
+
+def _new_case_match(case_id: int, d: Decision, m: MatchResult) -> dict[str, Any]:
+    """A new undecided case match's columns (a void standing decision's reason as its note)."""
+    return {
+        "case_id": case_id, "source": m.match.source, "entry_key": m.match.entry_key,
+        "list_code": m.match.list_code, "entry_name": m.match.entry_name,
+        "matched_name": m.match.matched_name, "score": round(m.match.score, 4),
+        "entry_hash": m.match.entry_hash, "party_hash": record_identity(d),
+        "state": MatchState.OPEN.value, "note": (m.review or {}).get("void"),
+        "decided_by": None, "decided_at": None, "first_screening_id": str(d.screening_id),
+        "last_screening_id": str(d.screening_id),
+    }  # fmt: skip
 
 
 class DecisionStore:
@@ -192,9 +203,9 @@ class DecisionStore:
         """PostgreSQL: refresh the planner's statistics of the columns a run's chunks are
         looked up by (a sample: milliseconds on a million rows). Nothing elsewhere."""
         if self.session.get_bind().dialect.name == "postgresql":
-            # the columns chunks are looked up by (a screening by its unique id is found
-            # through its index whatever the statistics say)
-            # never wait long on a lock (a VACUUM, another run's ANALYZE): the caller skips
+            # (a screening is found by its unique id through its index whatever the
+            # statistics say); never wait long on a lock, a VACUUM or another run's ANALYZE:
+            # the caller goes on without
             self.session.execute(text("SET LOCAL lock_timeout = '2s'"))
             self.session.execute(text("ANALYZE parties (kind, record_key)"))
             self.session.execute(text("ANALYZE cases (party_id, status)"))
@@ -379,11 +390,7 @@ class DecisionStore:
                 opened += 1
                 continue
             if case is None:
-                case = CaseRow(
-                    party_id=pid, status=CaseStatus.OPEN.value, outcome=d.outcome.value,
-                    strongest_outcome=d.outcome.value, opened_at=now, updated_at=now,
-                    closed_at=None, latest_screening_id=d.screening_id,
-                )  # fmt: skip
+                case = CaseRow(**_new_case(pid, d, now))
                 self.session.add(case)
                 self.session.flush()
                 cases[pid] = case
@@ -406,35 +413,17 @@ class DecisionStore:
         bulk = _Bulk(self.session)
         case_ids = bulk.insert(
             _CASES,
-            [
-                {
-                    "party_id": pid, "status": CaseStatus.OPEN.value,
-                    "outcome": d.outcome.value if d.outcome else "",
-                    "strongest_outcome": d.outcome.value if d.outcome else "",
-                    "opened_at": now, "updated_at": now, "closed_at": None,
-                    "latest_screening_id": str(d.screening_id), "version": 1,
-                }
-                for pid, d in new
-            ],
+            [{**_new_case(pid, d, now), "version": 1} for pid, d in new],  # the ORM's first
             key=("party_id",),
-        )  # fmt: skip
+        )
         bulk.insert(
             _CASE_MATCHES,
             [
-                {
-                    "case_id": case_id, "source": m.match.source,
-                    "entry_key": m.match.entry_key, "list_code": m.match.list_code,
-                    "entry_name": m.match.entry_name, "matched_name": m.match.matched_name,
-                    "score": round(m.match.score, 4), "entry_hash": m.match.entry_hash,
-                    "party_hash": record_identity(d), "state": MatchState.OPEN.value,
-                    "note": (m.review or {}).get("void"), "decided_by": None,
-                    "decided_at": None, "first_screening_id": str(d.screening_id),
-                    "last_screening_id": str(d.screening_id),
-                }
+                _new_case_match(case_id, d, m)
                 for case_id, (_, d) in zip(case_ids, new, strict=True)
                 for m in d.unresolved
             ],
-        )  # fmt: skip
+        )
 
     def _closed_cases(self, party_ids: Sequence[int]) -> dict[int, set[tuple[str, ...]]]:
         """Per party, the (identity, outcome, rule ids...) its closed cases were closed on
@@ -463,19 +452,8 @@ class DecisionStore:
         party_hash = record_identity(d)
         for m in d.unresolved:
             row = existing.get(m.key)
-            note = (m.review or {}).get("void")
             if row is None:
-                self.session.add(
-                    CaseMatchRow(
-                        case_id=case.id, source=m.match.source, entry_key=m.match.entry_key,
-                        list_code=m.match.list_code, entry_name=m.match.entry_name,
-                        matched_name=m.match.matched_name, score=round(m.match.score, 4),
-                        entry_hash=m.match.entry_hash, party_hash=party_hash,
-                        state=MatchState.OPEN.value, note=note,
-                        first_screening_id=str(d.screening_id),
-                        last_screening_id=str(d.screening_id),
-                    )
-                )  # fmt: skip
+                self.session.add(CaseMatchRow(**_new_case_match(case.id, d, m)))
                 continue
             row.last_screening_id = str(d.screening_id)
             row.score = round(m.match.score, 4)
@@ -485,7 +463,7 @@ class DecisionStore:
             row.party_hash = party_hash
             if row.state in (MatchState.CLEARED.value, MatchState.CONFIRMED.value):
                 row.state = MatchState.OPEN.value  # its decision is void: a fresh hit
-                row.note = note
+                row.note = (m.review or {}).get("void")
         self.session.flush()
 
     # --------------------------------------------------------------- standing decisions

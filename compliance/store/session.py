@@ -80,13 +80,8 @@ def make_engine(
             Path(database).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             check_sqlite_location(Path(database))
         kwargs["connect_args"] = {"timeout": busy_timeout}
-    elif parsed.get_backend_name() == "postgresql":
-        if connect_timeout is not None:
-            kwargs["connect_args"] = {"connect_timeout": max(1, math.ceil(connect_timeout))}
-        # Bulk inserts in pages small enough for psycopg to cache the statement it parses
-        # (it caches statements under 4 KB; parsing a 512-row statement each time cost most
-        # of what storing decisions costs)
-        kwargs["insertmanyvalues_page_size"] = 20
+    elif parsed.get_backend_name() == "postgresql" and connect_timeout is not None:
+        kwargs["connect_args"] = {"connect_timeout": max(1, math.ceil(connect_timeout))}
     kwargs["json_serializer"] = json_dumps
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":

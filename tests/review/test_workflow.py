@@ -48,7 +48,11 @@ def version_of(entries: list[ListEntry]) -> str:
 
 
 def screen(
-    db: Database, parties: list[Party], matcher: Matcher | None = None, as_of: date = TODAY
+    db: Database,
+    parties: list[Party],
+    matcher: Matcher | None = None,
+    as_of: date = TODAY,
+    **recorder: int,
 ) -> list[Decision]:
     """Screen and store, as `compliance screen` does: standing decisions read first."""
     with db.sessions() as session:
@@ -64,8 +68,9 @@ def screen(
         prior=prior,
     )
     recorder = RunRecorder(
-        db.sessions, ctx, actor="screener", command="screen", kind="customers", input_name="t"
-    )
+        db.sessions, ctx, actor="screener", command="screen", kind="customers", input_name="t",
+        **recorder,
+    )  # fmt: skip
     out = list(recorder.record(screen_party(p, ctx) for p in parties))
     recorder.finish()
     return out
