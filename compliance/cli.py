@@ -1045,7 +1045,10 @@ def rescreen_cmd(
     from compliance.services.rescreen import rescreen
 
     ctx = _context(as_of, threshold)
-    result = rescreen(_db().sessions, ctx, full=full, actor=_settings().actor)
+    settings = _settings()
+    result = rescreen(
+        _db().sessions, ctx, full=full, actor=settings.actor, cache_dir=settings.home / "cache"
+    )
     if as_json:
         _print_json(result.to_dict())
         return

@@ -192,7 +192,7 @@ class NameIndex:
 
     def __init__(self, entries: Sequence[tuple[str, ListEntry]], weights: Weights) -> None:
         self.weights = weights
-        self.entries: list[tuple[str, ListEntry]] = list(entries)
+        self.entries: Sequence[tuple[str, ListEntry]] = list(entries)
         names: list[IndexedName] = []
         for i, (_source, entry) in enumerate(self.entries):
             person = is_person(entry.entity_type)
@@ -247,6 +247,8 @@ class NameIndex:
         self.symbol_tokens: IntArray = np.array(
             [t for s in self.symbol_names for t in sorted(by_symbol[s])], dtype=np.int32
         )
+
+        self._phonetic_codes()
 
         # Each name's tokens as ids, padded into one matrix (-1 = none).
         width = max((len(r.norm.tokens) for r in self.names), default=1)
@@ -323,6 +325,30 @@ class NameIndex:
         "initial_ids",
     )
 
+    def _phonetic_codes(self) -> None:
+        """The vocabulary's tokens by code, laid out code after code (as the symbols are):
+        Metaphone code; consonant skeleton ("sadegh"/"sadeq" -> "sdk"), from 3 consonants
+        on; first-vowel and inner-vowel keys (see :meth:`equivalent_ids`)."""
+        by_code: dict[str, list[int]] = defaultdict(list)
+        min_len = self.weights.phonetic_min_len
+        for tid, (tok, skel) in enumerate(zip(self.vocab, self.vocab_skeleton, strict=True)):
+            if len(tok) >= min_len:
+                if code := phonetic_key(tok):
+                    by_code[code].append(tid)
+                if len(skel) >= 3:
+                    by_code["s:" + skel].append(tid)
+            if code := vowel_key(tok):
+                by_code[code].append(tid)
+            if code := inner_vowel_key(tok):
+                by_code[code].append(tid)
+        self.phonetic_names: list[str] = list(by_code)
+        self.phonetic_offsets: npt.NDArray[np.int64] = np.cumsum(
+            [0] + [len(by_code[c]) for c in self.phonetic_names], dtype=np.int64
+        )
+        self.phonetic_tokens: IntArray = np.array(
+            [t for c in self.phonetic_names for t in by_code[c]], dtype=np.int32
+        )
+
     def _prepare(self) -> None:
         offsets = self.key_offsets.tolist()
         dfs = np.diff(self.key_offsets).astype(np.float64)
@@ -334,8 +360,11 @@ class NameIndex:
             for i, key in enumerate(self.key_names)
         }
         # Per name: its entry is a vessel or an aircraft (CRAFT_TYPES).
+        # (a cached index's entries give their types as one column: see EntryColumns)
+        column = getattr(self.entries, "entity_types", None)
+        types = column() if column is not None else [e.entity_type for _, e in self.entries]
         entry_craft = np.fromiter(
-            (e.entity_type in CRAFT_TYPES for _, e in self.entries),
+            (t in CRAFT_TYPES for t in types),
             dtype=np.bool_,
             count=len(self.entries),
         )
@@ -355,20 +384,12 @@ class NameIndex:
         self.symbol_info: dict[str, list[int]] = {
             s: sym_tokens[sym_at[i] : sym_at[i + 1]] for i, s in enumerate(self.symbol_names)
         }
-        # Metaphone code -> ids of the list tokens with it
-        # ... and by consonant skeleton ("sadegh"/"sadeq" -> "sdk"), from 3 consonants on.
-        self.phonetic_info: dict[str, list[int]] = defaultdict(list)
-        min_len = self.weights.phonetic_min_len
-        for tid, (tok, skel) in enumerate(zip(self.vocab, self.vocab_skeleton, strict=True)):
-            if len(tok) >= min_len:
-                if code := phonetic_key(tok):
-                    self.phonetic_info[code].append(tid)
-                if len(skel) >= 3:
-                    self.phonetic_info["s:" + skel].append(tid)
-            if code := vowel_key(tok):
-                self.phonetic_info[code].append(tid)
-            if code := inner_vowel_key(tok):
-                self.phonetic_info[code].append(tid)
+        # Metaphone code (and the others: see _phonetic_codes) -> ids of the list tokens
+        pho_at = self.phonetic_offsets.tolist()
+        pho_tokens = self.phonetic_tokens.tolist()
+        self.phonetic_info: dict[str, list[int]] = {
+            c: pho_tokens[pho_at[i] : pho_at[i + 1]] for i, c in enumerate(self.phonetic_names)
+        }
         # The ids of the list tokens that are single letters (a person's initials).
         self.initial_ids: list[int] = [
             t for t, tok in enumerate(self.vocab) if len(tok) == 1 and tok.isalpha()
@@ -426,6 +447,8 @@ class NameIndex:
         "key_rows",
         "symbol_offsets",
         "symbol_tokens",
+        "phonetic_offsets",
+        "phonetic_tokens",
     )
     _STATE_REBUILT = (
         "weights",
@@ -442,6 +465,7 @@ class NameIndex:
         "key_names",
         "max_df",
         "symbol_names",
+        "phonetic_names",
     )
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
@@ -466,6 +490,7 @@ class NameIndex:
             "vocab_skeleton": self.vocab_skeleton,
             "key_names": self.key_names,
             "symbol_names": self.symbol_names,
+            "phonetic_names": self.phonetic_names,
             "name_text": text,
             "name_kind": kind,
             "name_joined": self.name_joined.tolist(),
@@ -483,7 +508,7 @@ class NameIndex:
     @classmethod
     def from_state(
         cls,
-        entries: list[tuple[str, ListEntry]],
+        entries: Sequence[tuple[str, ListEntry]],
         weights: Weights,
         plain: dict[str, Any],
         arrays: dict[str, npt.NDArray[Any]],
@@ -524,6 +549,7 @@ class NameIndex:
         self.name_joined = np.array(plain["name_joined"], dtype=object)
         self.key_names = plain["key_names"]
         self.symbol_names = plain["symbol_names"]
+        self.phonetic_names = plain["phonetic_names"]
         self.max_df = int(plain["max_df"])
         self._prepare()
         return self

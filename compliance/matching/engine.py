@@ -17,7 +17,7 @@ import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -484,7 +484,7 @@ class LoadedMatcher:
 # under the installation's secret, and nothing is used unless the manifest in the body is
 # the one expected (engine, format, entry fields, list version hashes, weights). Bump
 # INDEX_FORMAT when the layout changes.
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 _MAGIC = b"compliance-index\n"
 _TAG_SIZE = 32
 _KEY_FILE = "index.key"
@@ -585,12 +585,57 @@ def _encode_entries(entries: Sequence[tuple[str, ListEntry]]) -> dict[str, Any]:
     return {"sources": sources, "source": [number[s] for s, _ in entries], "columns": columns}
 
 
-def _decode_entries(data: dict[str, Any]) -> list[tuple[str, ListEntry]]:
-    sources: list[str] = data["sources"]
-    columns = data["columns"]
-    decoded = [decode(columns[name]) for name, (_, decode) in _entry_codecs()]
-    built = list(map(ListEntry, *decoded)) if decoded else []
-    return list(zip([sources[i] for i in data["source"]], built, strict=True))
+class EntryColumns(Sequence[tuple[str, ListEntry]]):
+    """A cached index's entries as their encoded columns: an entry is decoded when it is read
+    (a match's entry, an explanation), not every one at load (a party index segment holds
+    131,072 of them, of which a re-screen reads a few). :meth:`entity_types` gives one column
+    whole (what the index needs of every entry)."""
+
+    __slots__ = ("_built", "_columns", "_source", "_sources")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._sources: list[str] = data["sources"]
+        self._source: list[int] = data["source"]
+        columns = data["columns"]
+        self._columns = [(columns[name], decode) for name, (_, decode) in _entry_codecs()]
+        if any(len(col) != len(self._source) for col, _ in self._columns):
+            raise ValueError("cached entries: columns of different lengths")
+        if any(not 0 <= i < len(self._sources) for i in self._source):
+            raise ValueError("cached entries: a source out of range")
+        self._built: dict[int, tuple[str, ListEntry]] = {}
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def _entry(self, i: int) -> tuple[str, ListEntry]:
+        found = self._built.get(i)
+        if found is None:
+            entry = ListEntry(*[decode([col[i]])[0] for col, decode in self._columns])
+            found = self._built[i] = (self._sources[self._source[i]], entry)
+        return found
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[str, ListEntry]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[str, ListEntry]]: ...
+    def __getitem__(self, i: int | slice) -> tuple[str, ListEntry] | list[tuple[str, ListEntry]]:
+        if isinstance(i, slice):
+            return [self._entry(k) for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._entry(i)
+
+    def entity_types(self) -> list[EntityType]:
+        names = [f.name for f in fields(ListEntry)]
+        col, decode = self._columns[names.index("entity_type")]
+        types: list[EntityType] = decode(col)
+        return types
+
+
+def _decode_entries(data: dict[str, Any]) -> EntryColumns:
+    return EntryColumns(data)
 
 
 # -- the file
@@ -724,7 +769,14 @@ class DiskCache:
     """One open, checked cache directory: its descriptor, the secret and this file's name.
     Every file is opened relative to the checked descriptor, never by path again."""
 
-    def __init__(self, cache_dir: Path, versions: dict[str, str], weights: Weights) -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        versions: dict[str, str],
+        weights: Weights,
+        *,
+        name: str | None = None,
+    ) -> None:
         if not hasattr(os, "geteuid") or not os.supports_dir_fd.issuperset(_DIR_FD_CALLS):
             raise _UnsafeCacheError(
                 "this platform cannot open files relative to a checked directory"
@@ -748,7 +800,12 @@ class DiskCache:
             os.close(self.fd)
             raise
         self.manifest = _manifest(versions, weights)
-        self.name = f"index-{_cache_key(versions, weights)}{_SUFFIX}"
+        # A list index is named by what it was built from; a file of another kind (a
+        # segment of the stored parties' index) by a fixed ``name``, each rebuild replacing
+        # the last (the manifest inside says what it was built from).
+        self.name = (
+            f"index-{_cache_key(versions, weights)}{_SUFFIX}" if name is None else name + _SUFFIX
+        )
 
     def _secret(self, path: Path) -> bytes:
         """The installation's secret: created once (0600, exclusively), then only read."""
@@ -839,12 +896,16 @@ class DiskCache:
 
 
 def open_cache(
-    cache_dir: Path | None, versions: dict[str, str], weights: Weights
+    cache_dir: Path | None,
+    versions: dict[str, str],
+    weights: Weights,
+    *,
+    name: str | None = None,
 ) -> tuple[DiskCache | None, str | None]:
     if cache_dir is None:
         return None, None
     try:
-        return DiskCache(cache_dir, versions, weights), None
+        return DiskCache(cache_dir, versions, weights, name=name), None
     except _UnsafeCacheError as exc:
         message = f"index cache not used: {exc}"
         _warn_once(message)

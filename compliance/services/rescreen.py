@@ -8,11 +8,16 @@ between the baseline's date and this screening's (they came into force or lapsed
 screened again when a delta entry could meet it by any route screening uses:
 
 - names: every name the party's record screens (its own, its aliases, its owners', parents'
-  and ultimate parent's; a data centre's operator and the operator's ultimate parent) is
-  indexed (the same :class:`~compliance.matching.engine.Matcher`, with the parties as its
-  entries) and queried with every delta entry's names, :data:`PREFILTER_MARGIN` below the
-  review threshold (the party index weighs tokens by their rarity among the parties, not
-  among the list names);
+  and ultimate parent's; a data centre's operator and the operator's ultimate parent), in
+  every form screening reads it, is indexed (the same
+  :class:`~compliance.matching.engine.Matcher`, with the parties as its entries; kept on
+  disk in segments between re-screens: :mod:`compliance.services.party_index`) and queried
+  with the delta entries' names, :data:`PREFILTER_MARGIN` below the review threshold (the
+  party index weighs tokens by their rarity among the parties, not among the list names).
+  An entry whose only change is names added is queried with those names alone
+  (:func:`added_names`: the parties met its other names when they were last screened);
+- standing decisions: a party whose latest screening matched a changed entry, or that holds
+  a clearance of one (the entry's change voids it);
 - identifiers: a delta entry's identifier equal to the party's registration number;
 - addresses: a delta entry's address held in the party's address.
 
@@ -30,8 +35,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -40,12 +46,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from compliance.decision import Decision
 from compliance.facts import data_centre_address, parse_day
 from compliance.matching.addresses import AddressIndex
-from compliance.matching.engine import Matcher
 from compliance.matching.features import normalize_identifier
-from compliance.model import Alias, AliasKind, EntityType, ListEntry, Owner, Party
-from compliance.records import DataCentre
+from compliance.model import ListEntry, Party
 from compliance.review import CaseStatus
 from compliance.screening import ScreeningContext, screen_data_centre, screen_party
+from compliance.services import party_index
+from compliance.services.party_index import data_centre_from_record, party_from_record
 from compliance.services.screening import RunRecorder
 from compliance.store import audit
 from compliance.store.repository import ListRepository
@@ -54,8 +60,10 @@ from compliance.store.tables import (
     CaseRow,
     ListSource,
     ListVersion,
+    MatchRow,
     PartyRow,
     ScreeningRow,
+    SuppressionRow,
 )
 
 PREFILTER_MARGIN = 0.15
@@ -68,60 +76,6 @@ _IN_CHUNK = 500
 
 
 # ---------------------------------------------------------------- records from the store
-def _pair(value: Any) -> tuple[Any, Any]:
-    items = list(value or ())
-    items += [None] * (2 - len(items))
-    return items[0], items[1]
-
-
-def party_from_record(record: dict[str, Any]) -> Party:
-    """The customer a stored fingerprint describes (the inverse of
-    :func:`compliance.screening.party_fingerprint`)."""
-    parent, parent_country = _pair(record.get("parent"))
-    ultimate, ultimate_country = _pair(record.get("ultimate_parent"))
-    return Party(
-        id=str(record["id"]),
-        name=str(record["name"]),
-        aliases=tuple(record.get("aliases") or ()),
-        entity_type=EntityType(record.get("entity_type") or "unknown"),
-        country=record.get("country"),
-        address=record.get("address"),
-        registration_number=record.get("registration_number"),
-        hq_country=record.get("hq_country"),
-        parent_name=parent,
-        parent_country=parent_country,
-        ultimate_parent_name=ultimate,
-        ultimate_parent_country=ultimate_country,
-        owners=tuple(Owner(o[0], o[1], o[2]) for o in record.get("owners") or ()),
-        date_of_birth=record.get("date_of_birth"),
-        service=record.get("service"),
-        extra=tuple((str(k), str(v)) for k, v in record.get("extra") or ()),
-    )
-
-
-def data_centre_from_record(record: dict[str, Any]) -> DataCentre:
-    """The data centre a stored fingerprint describes."""
-    operator, operator_country = _pair(record.get("operator"))
-    ultimate, ultimate_country = _pair(record.get("ultimate_parent"))
-    country, city = _pair(record.get("location"))
-    accelerators = list(record.get("accelerators") or ()) + [None] * 4
-    return DataCentre(
-        id=str(record["id"]),
-        name=str(record["name"]),
-        operator_name=operator,
-        operator_country=operator_country,
-        operator_ultimate_parent_name=ultimate,
-        operator_ultimate_parent_country=ultimate_country,
-        country=country,
-        city=city,
-        accelerator_model=accelerators[0],
-        accelerator_count=accelerators[1],
-        eccn=accelerators[2],
-        tpp_per_device=accelerators[3],
-        extra=tuple((str(k), str(v)) for k, v in record.get("extra") or ()),
-    )
-
-
 # -------------------------------------------------------------------------------- delta
 @dataclass
 class Delta:
@@ -129,6 +83,22 @@ class Delta:
 
     changed: list[tuple[str, ListEntry]] = field(default_factory=list)  # added or changed
     removed: set[tuple[str, str]] = field(default_factory=set)  # (source, key)
+    # (source, key) -> the names a changed entry gained, when gaining them is all that changed
+    # (see added_names): the only names of it the parties have not been screened against.
+    gained: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+
+def added_names(now: ListEntry, then: ListEntry) -> tuple[str, ...] | None:
+    """The names ``now`` holds that ``then`` did not (as a primary name, or as an alias of a
+    kind it did not have), when the names are all that changed; None when anything else
+    changed (a program, a country, a date, an identifier: every name can score differently
+    then). A party screened against ``then`` scored its other names as it would now (the same
+    names, the same entry): only the names it gained can give it a new hit."""
+    if replace(now, name=then.name, aliases=then.aliases) != then:
+        return None
+    before = {(then.name, "primary"), *((a.name, a.kind.value) for a in then.aliases)}
+    after = [(now.name, "primary"), *((a.name, a.kind.value) for a in now.aliases)]
+    return tuple(dict.fromkeys(name for name, kind in after if (name, kind) not in before))
 
 
 def _version(session: Session, source: str, sha: str) -> ListVersion | None:
@@ -156,7 +126,13 @@ def delta(session: Session, baseline: dict[str, str], active: dict[str, str]) ->
             for k, s in current.items()
             if before.get(k) is None or before[k].content_hash != s.content_hash
         ]
-        out.changed += [(source, e) for e in repo.entries(now, keys)]
+        gained = [k for k in keys if k in before]
+        earlier = {e.key: e for e in repo.entries(then, gained)} if then and gained else {}
+        for entry in repo.entries(now, keys):
+            out.changed.append((source, entry))
+            previous = earlier.get(entry.key)
+            if previous is not None and (names := added_names(entry, previous)) is not None:
+                out.gained[(source, entry.key)] = names
         out.removed |= {(source, k) for k in before if k not in current}
     for source, sha in baseline.items():  # a source no longer active: all of it is gone
         if source not in active:
@@ -176,116 +152,209 @@ class StoredParty:
     as_of: str
 
 
-def stored_parties(session: Session) -> Iterator[StoredParty]:
-    """Every stored party with the list versions its decision is current with (streamed)."""
-    query = (
-        select(
-            PartyRow.id,
-            PartyRow.kind,
-            PartyRow.record,
-            PartyRow.list_versions,
-            PartyRow.last_screening_id,
-            PartyRow.as_of,
-        )
-        .order_by(PartyRow.id)
-        .execution_options(yield_per=_READ_BATCH)
-    )
-    for pk, kind, record, versions, last, as_of in session.execute(query):
-        yield StoredParty(pk, kind, record, dict(versions), last, as_of)
+def stored_parties(session: Session, pks: list[int] | None = None) -> Iterator[StoredParty]:
+    """The stored parties (all of them, or those with ids ``pks``) with their records and
+    the list versions their decisions are current with (streamed, ids ascending)."""
+    query = select(
+        PartyRow.id,
+        PartyRow.kind,
+        PartyRow.record,
+        PartyRow.list_versions,
+        PartyRow.last_screening_id,
+        PartyRow.as_of,
+    ).order_by(PartyRow.id)
+    if pks is None:
+        chunks: list[list[int] | None] = [None]
+    else:
+        chunks = [pks[i : i + _IN_CHUNK] for i in range(0, len(pks), _IN_CHUNK)]
+    for chunk in chunks:
+        chosen = query if chunk is None else query.where(PartyRow.id.in_(chunk))
+        rows = session.execute(chosen.execution_options(yield_per=_READ_BATCH))
+        for pk, kind, record, versions, last, as_of in rows:
+            yield StoredParty(pk, kind, record, dict(versions), last, as_of)
 
 
 def _move_baseline(session: Session, pks: list[int], versions: dict[str, str], as_of: str) -> None:
-    """The parties ``pks`` are current with ``versions`` now (nothing new for them): one
-    UPDATE per 500 parties."""
-    for i in range(0, len(pks), _IN_CHUNK):
+    """The parties ``pks`` are current with ``versions`` now (nothing new for them). A run of
+    consecutive ids is one UPDATE over the id range (no other party can lie inside it); the
+    other ids go 500 to an UPDATE."""
+    values = {"list_versions": versions, "as_of": as_of}
+    ordered = sorted(set(pks))
+    runs: list[tuple[int, int]] = []
+    for pk in ordered:
+        if runs and runs[-1][1] == pk - 1:
+            runs[-1] = (runs[-1][0], pk)
+        else:
+            runs.append((pk, pk))
+    singles = [lo for lo, hi in runs if lo == hi]
+    for lo, hi in runs:
+        if lo != hi:
+            session.execute(
+                update(PartyRow)
+                .where(PartyRow.id >= lo, PartyRow.id <= hi)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+    for i in range(0, len(singles), _IN_CHUNK):
         session.execute(
             update(PartyRow)
-            .where(PartyRow.id.in_(pks[i : i + _IN_CHUNK]))
-            .values(list_versions=versions, as_of=as_of)
+            .where(PartyRow.id.in_(singles[i : i + _IN_CHUNK]))
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 
 
-def _as_entry(p: StoredParty) -> ListEntry:
-    """A stored party as an entry of the party index: every name its screening screens (its
-    own and aliases, its owners', parents' and ultimate parent's), its type and country."""
-    r = p.record
-    if p.kind == "data_centre":
-        operator, country = _pair(r.get("operator"))
-        ultimate, _ = _pair(r.get("ultimate_parent"))
-        names = [n for n in (operator, r.get("name"), ultimate) if n]
-        etype = EntityType.ORGANIZATION
-    else:
-        related = [
-            _pair(r.get("parent"))[0],
-            _pair(r.get("ultimate_parent"))[0],
-            *(o[0] for o in r.get("owners") or () if o),
-        ]
-        names = [r["name"], *(r.get("aliases") or ()), *(n for n in related if n)]
-        # owners and parents may be people or companies: one reading covers both
-        etype = EntityType(r.get("entity_type") or "unknown") if not related else EntityType.UNKNOWN
-        country = r.get("country")
-    return ListEntry(
-        str(p.pk), str(names[0]), etype, p.kind,
-        aliases=tuple(Alias(str(n), AliasKind.AKA) for n in names[1:]),
-        countries=(country,) if country else (),
-    )  # fmt: skip
+def _query(entry: ListEntry, names: tuple[str, ...] | None) -> Party | None:
+    """A changed entry as a query of the party index: all its names, or only ``names`` (those
+    it gained); None when it gained none."""
+    if names is None:
+        names = (entry.name, *(a.name for a in entry.aliases))
+    if not names:
+        return None
+    return Party(id=entry.key, name=names[0], aliases=names[1:], entity_type=entry.entity_type)
 
 
-def _by_identifier(parties: list[StoredParty], changed: list[tuple[str, ListEntry]]) -> set[int]:
-    """The parties whose registration number is a changed entry's identifier."""
-    wanted = {
+def _wanted_identifiers(changed: list[tuple[str, ListEntry]]) -> set[str]:
+    return {
         key
         for _, e in changed
         for i in e.identifiers
         if len(key := normalize_identifier(i.value)) >= 5
     }
-    if not wanted:
-        return set()
-    return {
-        p.pk
-        for p in parties
-        if (reg := p.record.get("registration_number")) and normalize_identifier(reg) in wanted
-    }
 
 
-def _by_address(parties: list[StoredParty], changed: list[tuple[str, ListEntry]]) -> set[int]:
-    """The parties whose address holds a changed entry's address."""
-    if not any(e.addresses for _, e in changed):
-        return set()
-    index = AddressIndex(changed)
-    found = set()
-    for p in parties:
-        address: str | None
-        country: str | None
-        if p.kind == "data_centre":
-            dc = data_centre_from_record(p.record)
-            address, country = data_centre_address(dc), dc.country
-        else:
-            address, country = p.record.get("address"), p.record.get("country")
-        if address and index.match(address, country):
-            found.add(p.pk)
-    return found
+def _registration_numbers(session: Session, members: set[int]) -> dict[int, str]:
+    """The registration numbers of the parties ``members`` that give one (read from the
+    records in the database, not parsed here)."""
+    reg = PartyRow.record["registration_number"].as_string()
+    query = (
+        select(PartyRow.id, reg).where(reg.is_not(None)).execution_options(yield_per=_READ_BATCH)
+    )
+    return {pk: value for pk, value in session.execute(query) if pk in members and value}
+
+
+def _addresses(session: Session, members: set[int]) -> dict[int, tuple[str, str | None]]:
+    """(address, country) of the parties ``members`` that give an address; a data centre's
+    is its location's (read from its whole record)."""
+    out: dict[int, tuple[str, str | None]] = {}
+    address = PartyRow.record["address"].as_string()
+    country = PartyRow.record["country"].as_string()
+    query = (
+        select(PartyRow.id, address, country)
+        .where(PartyRow.kind != "data_centre", address.is_not(None))
+        .execution_options(yield_per=_READ_BATCH)
+    )
+    for pk, text, where in session.execute(query):
+        if pk in members and text:
+            out[pk] = (text, where)
+    centres = select(PartyRow.id, PartyRow.record).where(PartyRow.kind == "data_centre")
+    for pk, record in session.execute(centres):
+        if pk in members:
+            dc = data_centre_from_record(record)
+            if (text := data_centre_address(dc)) is not None:
+                out[pk] = (text, dc.country)
+    return out
+
+
+def _matched_on(session: Session, keys: set[tuple[str, str]]) -> list[tuple[int, str, str]]:
+    """(party id, source, entry key) for each party whose latest screening matched one of the
+    entries ``keys`` (whatever became of the match: open, confirmed, cleared), and each party
+    with a clearance of one of them: the entry changed, so their standing decisions on it
+    must be looked at again (a clearance of it is void now)."""
+    out: list[tuple[int, str, str]] = []
+    by_source: dict[str, list[str]] = {}
+    for source, key in keys:
+        by_source.setdefault(source, []).append(key)
+    for source, entry_keys in sorted(by_source.items()):
+        for i in range(0, len(entry_keys), _IN_CHUNK):
+            chunk = entry_keys[i : i + _IN_CHUNK]
+            matched = (
+                select(PartyRow.id, MatchRow.source, MatchRow.entry_key)
+                .join(ScreeningRow, ScreeningRow.screening_id == PartyRow.last_screening_id)
+                .join(MatchRow, MatchRow.screening_pk == ScreeningRow.id)
+                .where(MatchRow.source == source, MatchRow.entry_key.in_(chunk))
+            )
+            cleared = (
+                select(PartyRow.id, SuppressionRow.source, SuppressionRow.entry_key)
+                .join(
+                    SuppressionRow,
+                    (SuppressionRow.kind == PartyRow.kind)
+                    & (SuppressionRow.record_key == PartyRow.record_key),
+                )
+                .where(SuppressionRow.source == source, SuppressionRow.entry_key.in_(chunk))
+            )
+            out += session.execute(matched).tuples().all()
+            out += session.execute(cleared).tuples().all()
+    return out
 
 
 def prefilter(
-    parties: list[StoredParty], changed: list[tuple[str, ListEntry]], threshold: float
-) -> set[int]:
-    """The parties (pks) a changed entry could meet: by name (the party index queried with
-    each changed entry's names, ``PREFILTER_MARGIN`` under the review threshold), by
-    identifier, by address."""
-    if not parties or not changed:
-        return set()
-    index = Matcher.build([("parties", [_as_entry(p) for p in parties])])
+    session: Session,
+    scanned: party_index.PartyScan,
+    groups: list[tuple[list[int], Delta]],
+    threshold: float,
+    cache_dir: Path | None,
+) -> tuple[set[int], party_index.SegmentStats]:
+    """The parties a changed entry could meet, for each (party ids, their delta) group: by
+    name (the parties' index, :mod:`compliance.services.party_index`, queried with the
+    changed entries' names, or only those an entry gained, ``PREFILTER_MARGIN`` under the
+    review threshold; a party is kept when a query of its own group's delta found it), by
+    identifier (a changed entry's identifier is its registration number), by address (its
+    address holds a changed entry's)."""
+    numbers: dict[tuple[str, str, tuple[str, ...] | None], int] = {}
+    queries: list[tuple[int, Party]] = []
+    group_of: dict[int, int] = {}
+    wanted: list[set[int]] = []
+    for g, (members, change) in enumerate(groups):
+        for pk in members:
+            group_of[pk] = g
+        mine: set[int] = set()
+        for source, entry in change.changed:
+            names = change.gained.get((source, entry.key))
+            n = numbers.get((source, entry.key, names))
+            if n is None:
+                query = _query(entry, names)
+                if query is None:
+                    continue
+                n = numbers[(source, entry.key, names)] = len(queries)
+                queries.append((n, query))
+            mine.add(n)
+        wanted.append(mine)
+    segments = {pk // party_index.SEGMENT for pk in group_of}
+    stamps = {seg: stamp for seg, stamp in scanned.stamps.items() if seg in segments}
+    index = party_index.PartyIndex(session, stamps, cache_dir)
     found: set[int] = set()
-    for _source, entry in changed:
-        query = Party(
-            id=entry.key, name=entry.name, aliases=tuple(a.name for a in entry.aliases),
-            entity_type=entry.entity_type,
-        )  # fmt: skip
-        for m in index.match(query, threshold=max(threshold - PREFILTER_MARGIN, 0.0), limit=10_000):
-            found.add(int(m.entry_key))
-    return found | _by_identifier(parties, changed) | _by_address(parties, changed)
+    floor = max(threshold - PREFILTER_MARGIN, 0.0)
+    for n, pks in index.search(queries, floor).items():
+        for pk in pks:
+            owner = group_of.get(pk)
+            if owner is not None and n in wanted[owner]:
+                found.add(pk)
+    # The parties with a match on (or a clearance of) a changed entry: they are screened
+    # again whatever its names (an entry queried by the names it gained alone may not find
+    # them by name, and its change voids their clearances of it).
+    changed_keys = [{(s, e.key) for s, e in change.changed} for _, change in groups]
+    for pk, source, key in _matched_on(session, set().union(*changed_keys)):
+        owner = group_of.get(pk)
+        if owner is not None and (source, key) in changed_keys[owner]:
+            found.add(pk)
+    members_all = set(group_of)
+    identifiers = [_wanted_identifiers(change.changed) for _, change in groups]
+    if any(identifiers):
+        for pk, reg in _registration_numbers(session, members_all).items():
+            if normalize_identifier(reg) in identifiers[group_of[pk]]:
+                found.add(pk)
+    if any(e.addresses for _, change in groups for _, e in change.changed):
+        places = _addresses(session, members_all)
+        for members, change in groups:
+            if not any(e.addresses for _, e in change.changed):
+                continue
+            addresses = AddressIndex(change.changed)
+            for pk in members:
+                place = places.get(pk)
+                if place is not None and addresses.match(*place):
+                    found.add(pk)
+    return found, index.stats
 
 
 def dated(ctx: ScreeningContext, since: date, until: date) -> list[tuple[str, ListEntry]]:
@@ -315,6 +384,8 @@ class RescreenResult:
     run: dict[str, Any] = field(default_factory=dict)
     changes: list[dict[str, Any]] = field(default_factory=list)  # per party whose hits changed
     removed_noted: int = 0
+    # the parties' index: segments, and how many were built or read from the cache
+    index: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -322,7 +393,7 @@ class RescreenResult:
             "screened": self.screened,
             "changed_entries": self.changed_entries, "removed_entries": self.removed_entries,
             "removed_noted_on_cases": self.removed_noted, "run": self.run,
-            "changes": self.changes,
+            "changes": self.changes, "party_index": self.index,
         }  # fmt: skip
 
 
@@ -373,51 +444,76 @@ def _note_removed(session: Session, removed: set[tuple[str, str]], now: datetime
 
 
 def rescreen(
-    sessions: sessionmaker[Session], ctx: ScreeningContext, *, full: bool, actor: str
+    sessions: sessionmaker[Session],
+    ctx: ScreeningContext,
+    *,
+    full: bool,
+    actor: str,
+    cache_dir: Path | None = None,
 ) -> RescreenResult:
-    """Re-screen stored parties against the active lists (see the module docstring)."""
+    """Re-screen stored parties against the active lists (see the module docstring).
+    ``cache_dir``: where the parties' index segments are kept between re-screens (None:
+    built each time)."""
     result = RescreenResult(full)
+    current: list[int] = []  # parties the delta cannot change: current now
+    changed_delta = Delta()
     with sessions() as session:
-        parties = list(stored_parties(session))
-        result.parties = len(parties)
-        current: list[int] = []  # parties the delta cannot change: current now
         if full:
-            targets = parties
-            changed_delta = Delta()
+            targets = list(stored_parties(session))
+            result.parties = len(targets)
             result.strategy = "full"
         else:
-            groups: dict[str, list[StoredParty]] = {}
-            for p in parties:
-                groups.setdefault(json.dumps(p.baseline, sort_keys=True), []).append(p)
+            scanned = party_index.scan(session)
+            result.parties = len(scanned.refs)
+            by_text: dict[str, str] = {}  # stored baseline text -> canonical form
+            groups: dict[str, list[party_index.PartyRef]] = {}
+            for ref in scanned.refs:
+                key = by_text.get(ref.baseline)
+                if key is None:
+                    parsed = json.loads(ref.baseline)
+                    key = by_text[ref.baseline] = json.dumps(parsed, sort_keys=True)
+                groups.setdefault(key, []).append(ref)
             chosen: set[int] = set()
-            changed_delta = Delta()
+            pending: list[tuple[list[int], Delta]] = []
             for key, members in groups.items():
                 if json.loads(key) == ctx.list_versions:
                     change = Delta()
                 else:
                     change = delta(session, json.loads(key), ctx.list_versions)
-                days = [_day(p.as_of) or ctx.as_of for p in members]
                 seen = {(src, e.key) for src, e in change.changed}
+                days = {_day(p.as_of) or ctx.as_of for p in members}
                 moved = [d for d in days if d != ctx.as_of]  # screened on another date
                 span = dated(ctx, min([*moved, ctx.as_of]), max([*moved, ctx.as_of]))
                 for pair in span if moved else ():
+                    change.gained.pop((pair[0], pair[1].key), None)  # in or out of force now
                     if (pair[0], pair[1].key) not in seen:
                         seen.add((pair[0], pair[1].key))
                         change.changed.append(pair)
+                pks = [p.pk for p in members]
                 if not change.changed and not change.removed:
-                    current += [p.pk for p in members]
+                    current += pks
                     continue
                 changed_delta.changed += change.changed
                 changed_delta.removed |= change.removed
-                names = sum(1 + len(e.aliases) for _, e in change.changed)
+                names = sum(
+                    len(change.gained.get((s, e.key), (e.name, *e.aliases)))
+                    for s, e in change.changed
+                )
                 if names >= FULL_WHEN_NAMES_PER_PARTY * len(members):
-                    found = {p.pk for p in members}
+                    chosen.update(pks)
                     result.strategy = "full: the change is large for the parties stored"
+                elif change.changed:
+                    pending.append((pks, change))
                 else:
-                    found = prefilter(members, change.changed, ctx.effective_threshold)
+                    current += pks
+            if pending:
+                found, stats = prefilter(
+                    session, scanned, pending, ctx.effective_threshold, cache_dir
+                )
+                result.index = stats.to_dict()
                 chosen |= found
-                current += [p.pk for p in members if p.pk not in found]
-            targets = [p for p in parties if p.pk in chosen]
+                current += [pk for pks, _ in pending for pk in pks if pk not in found]
+            targets = list(stored_parties(session, sorted(chosen)))
         result.changed_entries = len({(s, e.key) for s, e in changed_delta.changed})
         result.removed_entries = len(changed_delta.removed)
         previous = _previous_hits(session, [p.last_screening_id for p in targets])

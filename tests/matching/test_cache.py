@@ -375,7 +375,7 @@ def _same_state(before: Matcher, after: Matcher) -> None:
             for key, (rows, df, weight) in value.items():
                 got = a[name][key]
                 assert np.array_equal(got[0], rows) and got[1:] == (df, weight), key
-        elif name == "names":
+        elif name in ("names", "entries"):  # (columns decoded when read, in a cached one)
             assert list(a[name]) == list(value)
         else:
             assert a[name] == value, name
@@ -421,7 +421,7 @@ def test_a_cached_demo_index_answers_as_a_fresh_one(tmp_path: Path) -> None:
     _write(tmp_path, versions, matcher)
     cached = _read(tmp_path, versions)
     _same_state(matcher, cached)
-    assert cached.index.entries == matcher.index.entries
+    assert list(cached.index.entries) == list(matcher.index.entries)
     _same_answers(matcher, cached, _queries(matcher, 1))
 
 
@@ -441,7 +441,7 @@ def test_a_cached_real_index_answers_as_a_fresh_one(shared_lists: Path, tmp_path
     _write(tmp_path, versions, matcher)
     cached = _read(tmp_path, versions)
     _same_state(matcher, cached)
-    assert cached.index.entries == matcher.index.entries
+    assert list(cached.index.entries) == list(matcher.index.entries)
     parties = _queries(matcher, len(matcher.index.entries) // 300)
     assert len(parties) >= 300
     _same_answers(matcher, cached, parties)
