@@ -14,7 +14,7 @@ import os
 import secrets
 import stat
 import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, overload
@@ -114,6 +114,9 @@ def _query_forms(party: Party) -> list[tuple[str, bool, NormName]]:
             forms.append((qname, person, norm))
     return forms
 
+
+# (public: a delta re-screen reads a changed entry's names as screening reads a party's)
+query_forms = _query_forms
 
 # A place or a note after a company's name: ", Moscow", " (Russia)", ", Baku, Azerbaijan".
 _NOTE_MAX_WORDS = 3
@@ -252,6 +255,7 @@ class Matcher:
         threshold: float | None = None,
         limit: int = 50,
         brute_force: bool = False,
+        among: Collection[int] | None = None,
     ) -> list[Match]:
         """Entries matching ``party`` at or above ``threshold``, best first, one per entry.
         A party declared a person or an organisation meets no vessel or aircraft entry by
@@ -259,6 +263,9 @@ class Matcher:
 
         ``brute_force`` scores every indexed name instead of the blocking candidates (the
         baseline the benchmarks compare against; same scorer, same result shape).
+        ``among``: only these entries (positions in ``index.entries``), every name of them
+        scored, none left to blocking (a delta re-screen's check of a party against the
+        entries a list update changed: the scores a full screening would give them).
         """
         w = self.weights
         thr = w.review_threshold if threshold is None else threshold
@@ -271,10 +278,14 @@ class Matcher:
         name_entry = self.index.name_entry
         declared = readings(party)[0]
         craft = party.entity_type not in NOT_CRAFT
+        rows: IntArray | None = None
+        if among is not None:
+            by_entry = self._rows_by_entry
+            rows = np.array(sorted(r for e in among for r in by_entry.get(e, ())), dtype=np.int32)
         for qname, reading, norm in _query_forms(party):
             # The other reading is scored against entries of the other type only.
             only = None if reading == declared else reading
-            for row, score in self._scored(norm, name_floor, brute_force, only, craft):
+            for row, score in self._scored(norm, name_floor, brute_force, only, craft, rows):
                 score += self._penalty(row, norm)
                 if score < floor:
                     continue
@@ -288,6 +299,8 @@ class Matcher:
         if party.registration_number:
             key = features.normalize_identifier(party.registration_number)
             for idx in self.identifiers.get(key, ()):
+                if among is not None and idx not in among:
+                    continue
                 hit = features.identifier(query, self.index.entries[idx][1], w)
                 if hit is not None:
                     id_hits[idx] = hit
@@ -355,10 +368,15 @@ class Matcher:
         brute_force: bool,
         person: bool | None = None,
         craft: bool = True,
+        among: IntArray | None = None,
     ) -> list[tuple[int, float]]:
         """(row, name score) of the names scoring at least ``floor``, in block order; only
         those of persons' (``person=True``) or others' (``False``) entries when asked, and
-        none of vessels' or aircraft's when ``craft`` is false."""
+        none of vessels' or aircraft's when ``craft`` is false; only the rows ``among``
+        (all of them scored) when given."""
+        if among is not None:
+            rows_among = self._only(among, person, craft)
+            return score_candidates(self.index, norm, rows_among.tolist(), floor)
         if brute_force:
             rows: IntArray = np.arange(self.index.size, dtype=np.int32)
             rows = self._only(rows, person, craft)
@@ -627,11 +645,26 @@ class EntryColumns(Sequence[tuple[str, ListEntry]]):
             raise IndexError(i)
         return self._entry(i)
 
+    def keys(self) -> list[tuple[str, str]]:
+        """(source, key) of every entry, in order (two columns decoded, no entry built)."""
+        names = [f.name for f in fields(ListEntry)]
+        col, decode = self._columns[names.index("key")]
+        keys: list[str] = decode(col)
+        return [(self._sources[s], k) for s, k in zip(self._source, keys, strict=True)]
+
     def entity_types(self) -> list[EntityType]:
         names = [f.name for f in fields(ListEntry)]
         col, decode = self._columns[names.index("entity_type")]
         types: list[EntityType] = decode(col)
         return types
+
+
+def entry_keys(entries: Sequence[tuple[str, ListEntry]]) -> list[tuple[str, str]]:
+    """(source, key) of each of an index's entries, in order (a cached index's without
+    building its entries)."""
+    if isinstance(entries, EntryColumns):
+        return entries.keys()
+    return [(source, e.key) for source, e in entries]
 
 
 def _decode_entries(data: dict[str, Any]) -> EntryColumns:

@@ -28,10 +28,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from compliance.matching.engine import Matcher, open_cache, query_names
+from compliance.matching.engine import Matcher, entry_keys, open_cache, query_forms, query_names
 from compliance.matching.weights import DEFAULT_WEIGHTS, Weights
 from compliance.model import Alias, AliasKind, EntityType, ListEntry, Owner, Party
 from compliance.records import DataCentre
@@ -39,6 +40,7 @@ from compliance.screening import data_centre_party
 from compliance.store.tables import PartyRow
 
 SEGMENT = 1 << 17  # party ids per segment
+CANDIDATES = 20_000  # parties blocking may put next to one changed name, per segment
 # In every segment's manifest: bump it when what a party's entry holds changes (party_entry),
 # so that segments built the old way are rebuilt.
 ENTRY_FORMAT = "party-entry-1"
@@ -196,9 +198,13 @@ class SegmentStats:
     segments: int = 0
     built: int = 0  # built from the database (then written to the cache)
     cached: int = 0  # read back from the cache
+    near: int = 0  # parties blocking found next to a changed name (then checked)
 
     def to_dict(self) -> dict[str, int]:
-        return {"segments": self.segments, "built": self.built, "cached": self.cached}
+        return {
+            "segments": self.segments, "built": self.built, "cached": self.cached,
+            "near": self.near,
+        }  # fmt: skip
 
 
 class PartyIndex:
@@ -251,15 +257,27 @@ class PartyIndex:
         index.entries = [(s, replace(e, aliases=())) for s, e in index.entries]
         return matcher, h.hexdigest()
 
-    def search(self, queries: Iterable[tuple[int, Party]], threshold: float) -> dict[int, set[int]]:
-        """query number -> the ids of the parties it could meet (their names scoring at
-        least ``threshold`` in a segment's index), over every segment."""
-        batch = list(queries)
+    def search(self, queries: Iterable[tuple[int, Party]]) -> dict[int, set[int]]:
+        """query number -> the ids of the parties blocking puts next to one of its names
+        (:meth:`compliance.index.NameIndex.candidates`, up to :data:`CANDIDATES` a name and a
+        segment), over every segment. Not scored here: the index's scorer reads the list
+        name as the query and the party's as the listed name, and names are not scored the
+        same both ways ("Wei Khan" meets "WEI, Ta Han", the listed name holding a part the
+        customer left out, not the other way round); the caller checks each party found in
+        screening's direction."""
+        forms = [
+            (number, norm)
+            for number, query in queries
+            for _name, _reading, norm in query_forms(query)
+        ]
         found: dict[int, set[int]] = {}
         for seg in sorted(self.stamps):
             matcher = self.segment(seg)
-            for number, query in batch:
-                for m in matcher.match(query, threshold=threshold, limit=1_000_000):
-                    found.setdefault(number, set()).add(int(m.entry_key))
-            del matcher
+            index = matcher.index
+            pk_of = np.array([int(k) for _, k in entry_keys(index.entries)], dtype=np.int64)
+            for number, norm in forms:
+                rows = index.candidates(norm, limit=CANDIDATES)
+                if len(rows):
+                    found.setdefault(number, set()).update(pk_of[index.name_entry[rows]].tolist())
+            del matcher, index
         return found

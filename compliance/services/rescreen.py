@@ -11,11 +11,13 @@ screened again when a delta entry could meet it by any route screening uses:
   and ultimate parent's; a data centre's operator and the operator's ultimate parent), in
   every form screening reads it, is indexed (the same
   :class:`~compliance.matching.engine.Matcher`, with the parties as its entries; kept on
-  disk in segments between re-screens: :mod:`compliance.services.party_index`) and queried
-  with the delta entries' names, :data:`PREFILTER_MARGIN` below the review threshold (the
-  party index weighs tokens by their rarity among the parties, not among the list names).
-  An entry whose only change is names added is queried with those names alone
-  (:func:`added_names`: the parties met its other names when they were last screened);
+  disk in segments between re-screens: :mod:`compliance.services.party_index`), and the
+  delta entries' names are looked up in it by blocking alone. Each party found is then
+  scored against the entries that found it the way screening scores it (its names as the
+  query, the list's index and weights, every name of those entries: a name is not scored the
+  same both ways round), and kept when a score comes within :data:`CONFIRM_MARGIN` of the
+  review threshold. An entry whose only change is names added is looked up by those names
+  alone (:func:`added_names`: the parties met its other names when last screened);
 - standing decisions: a party whose latest screening matched a changed entry, or that holds
   a clearance of one (the entry's change voids it);
 - identifiers: a delta entry's identifier equal to the party's registration number;
@@ -46,10 +48,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from compliance.decision import Decision
 from compliance.facts import data_centre_address, parse_day
 from compliance.matching.addresses import AddressIndex
+from compliance.matching.engine import Matcher, entry_keys
 from compliance.matching.features import normalize_identifier
 from compliance.model import ListEntry, Party
+from compliance.ownership import related
 from compliance.review import CaseStatus
-from compliance.screening import ScreeningContext, screen_data_centre, screen_party
+from compliance.screening import (
+    ScreeningContext,
+    data_centre_party,
+    screen_data_centre,
+    screen_party,
+)
 from compliance.services import party_index
 from compliance.services.party_index import data_centre_from_record, party_from_record
 from compliance.services.screening import RunRecorder
@@ -66,7 +75,10 @@ from compliance.store.tables import (
     SuppressionRow,
 )
 
-PREFILTER_MARGIN = 0.15
+# A party blocking found next to a changed entry is screened again when its screening scores
+# the entry within this of the review threshold (the scores are screening's own: the margin is
+# for what a full screening adds, none of which is expected to lift a score).
+CONFIRM_MARGIN = 0.05
 # A group whose changed entries have at least this many names per party is screened in full:
 # indexing its parties costs more than screening them (an index of the parties costs about a
 # third of a screening per party, a query with a changed name about one screening).
@@ -265,9 +277,9 @@ def _matched_on(session: Session, keys: set[tuple[str, str]]) -> list[tuple[int,
     by_source: dict[str, list[str]] = {}
     for source, key in keys:
         by_source.setdefault(source, []).append(key)
-    for source, entry_keys in sorted(by_source.items()):
-        for i in range(0, len(entry_keys), _IN_CHUNK):
-            chunk = entry_keys[i : i + _IN_CHUNK]
+    for source, listed in sorted(by_source.items()):
+        for i in range(0, len(listed), _IN_CHUNK):
+            chunk = listed[i : i + _IN_CHUNK]
             matched = (
                 select(PartyRow.id, MatchRow.source, MatchRow.entry_key)
                 .join(ScreeningRow, ScreeningRow.screening_id == PartyRow.last_screening_id)
@@ -288,19 +300,64 @@ def _matched_on(session: Session, keys: set[tuple[str, str]]) -> list[tuple[int,
     return out
 
 
+def _screened_parties(kind: str, record: dict[str, Any]) -> list[Party]:
+    """The parties a stored record's screening matches against the lists: the party (a data
+    centre: its operator), and each owner and parent by name (as screening reads them)."""
+    if kind == "data_centre":
+        main = data_centre_party(data_centre_from_record(record))
+    else:
+        main = party_from_record(record)
+    return [main, *(Party("related", name, country=c) for _via, name, _s, c in related(main))]
+
+
+def _confirm(
+    session: Session,
+    matcher: Matcher,
+    near: dict[int, set[int]],
+    entry_of: dict[int, tuple[str, str, tuple[str, ...] | None]],
+    threshold: float,
+) -> set[int]:
+    """The parties of ``near`` (party id -> the changed entries' queries that found it) whose
+    screening gives one of those entries a score within ``CONFIRM_MARGIN`` of ``threshold``:
+    the same matcher, scorer and features as screening, every name of the entries scored
+    (:meth:`Matcher.match` ``among``), the party's names read as screening reads them."""
+    if not near:
+        return set()
+    position = {key: i for i, key in enumerate(entry_keys(matcher.index.entries))}
+    floor = max(threshold - CONFIRM_MARGIN, 0.0)
+    found: set[int] = set()
+    pks = sorted(near)
+    for i in range(0, len(pks), _IN_CHUNK):
+        rows = session.execute(
+            select(PartyRow.id, PartyRow.kind, PartyRow.record).where(
+                PartyRow.id.in_(pks[i : i + _IN_CHUNK])
+            )
+        )
+        for pk, kind, record in rows:
+            among = {at for n in near[pk] if (at := position.get(entry_of[n][:2])) is not None}
+            if any(
+                matcher.match(q, threshold=floor, limit=1, among=among)
+                for q in _screened_parties(kind, record)
+            ):
+                found.add(pk)
+    return found
+
+
 def prefilter(
     session: Session,
     scanned: party_index.PartyScan,
     groups: list[tuple[list[int], Delta]],
+    matcher: Matcher,
     threshold: float,
     cache_dir: Path | None,
 ) -> tuple[set[int], party_index.SegmentStats]:
     """The parties a changed entry could meet, for each (party ids, their delta) group: by
-    name (the parties' index, :mod:`compliance.services.party_index`, queried with the
-    changed entries' names, or only those an entry gained, ``PREFILTER_MARGIN`` under the
-    review threshold; a party is kept when a query of its own group's delta found it), by
-    identifier (a changed entry's identifier is its registration number), by address (its
-    address holds a changed entry's)."""
+    name (the parties' index, :mod:`compliance.services.party_index`, looked up with the
+    changed entries' names, or only those an entry gained; a party found for a query of its
+    own group's delta is kept when screening scores it near the entry: :func:`_confirm`), by
+    a standing decision on a changed entry (:func:`_matched_on`), by identifier (a changed
+    entry's identifier is its registration number), by address (its address holds a changed
+    entry's)."""
     numbers: dict[tuple[str, str, tuple[str, ...] | None], int] = {}
     queries: list[tuple[int, Party]] = []
     group_of: dict[int, int] = {}
@@ -323,13 +380,16 @@ def prefilter(
     segments = {pk // party_index.SEGMENT for pk in group_of}
     stamps = {seg: stamp for seg, stamp in scanned.stamps.items() if seg in segments}
     index = party_index.PartyIndex(session, stamps, cache_dir)
-    found: set[int] = set()
-    floor = max(threshold - PREFILTER_MARGIN, 0.0)
-    for n, pks in index.search(queries, floor).items():
+    near: dict[int, set[int]] = {}  # party id -> the queries blocking put it next to
+    for n, pks in index.search(queries).items():
         for pk in pks:
             owner = group_of.get(pk)
             if owner is not None and n in wanted[owner]:
-                found.add(pk)
+                near.setdefault(pk, set()).add(n)
+    entry_of = {n: key for key, n in numbers.items()}
+    found = _confirm(session, matcher, near, entry_of, threshold)
+    stats = index.stats
+    stats.near = len(near)
     # The parties with a match on (or a clearance of) a changed entry: they are screened
     # again whatever its names (an entry queried by the names it gained alone may not find
     # them by name, and its change voids their clearances of it).
@@ -354,7 +414,7 @@ def prefilter(
                 place = places.get(pk)
                 if place is not None and addresses.match(*place):
                     found.add(pk)
-    return found, index.stats
+    return found, stats
 
 
 def dated(ctx: ScreeningContext, since: date, until: date) -> list[tuple[str, ListEntry]]:
@@ -508,7 +568,7 @@ def rescreen(
                     current += pks
             if pending:
                 found, stats = prefilter(
-                    session, scanned, pending, ctx.effective_threshold, cache_dir
+                    session, scanned, pending, ctx.matcher, ctx.effective_threshold, cache_dir
                 )
                 result.index = stats.to_dict()
                 chosen |= found
