@@ -41,6 +41,10 @@ from compliance.store.tables import PartyRow
 
 SEGMENT = 1 << 17  # party ids per segment
 CANDIDATES = 20_000  # parties blocking may put next to one changed name, per segment
+# The list index skips a key found in more than 1,000 names (it says little there); among a
+# provider's customers a common name is in thousands ("Wei Khan"), and skipping its keys lost
+# the parties a changed entry's alias meets ("WEI, Ta Han"): no key of a segment is skipped.
+PARTY_WEIGHTS = replace(DEFAULT_WEIGHTS, max_key_df=SEGMENT)
 # In every segment's manifest: bump it when what a party's entry holds changes (party_entry),
 # so that segments built the old way are rebuilt.
 ENTRY_FORMAT = "party-entry-1"
@@ -215,7 +219,7 @@ class PartyIndex:
         session: Session,
         stamps: dict[int, str],
         cache_dir: Path | None,
-        weights: Weights = DEFAULT_WEIGHTS,
+        weights: Weights = PARTY_WEIGHTS,
     ) -> None:
         self.session = session
         self.stamps = stamps
