@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +46,9 @@ _NO_SYMBOLS: frozenset[str] = frozenset()
 _PERSON_SYMBOLS = ("[NAME:", "[NICK:")
 _ORG_NAME_SYMBOL_MIN_LEN = 4
 _ORG_NAME_SYMBOL_ANY_FIRST_LEN = 5
+# The letters of a normalized token (ASCII after transliteration): what a letter inserted
+# into one can be (Weights.near_insertions).
+_TOKEN_LETTERS = string.ascii_lowercase + string.digits
 # Query tokens whose near_tokens are remembered (customer names repeat their words).
 _NEAR_CACHE_SIZE = 65536
 
@@ -688,6 +692,12 @@ class NameIndex:
                 d = token[:k] + token[k + 1 :]
                 if d in vocab:
                     near.add(d)
+        if self.weights.near_insertions and len(token) + 1 >= self.weights.near_edit_min_len:
+            for k in range(len(token) + 1):
+                head, tail = token[:k], token[k:]
+                for c in _TOKEN_LETTERS:
+                    if (v := head + c + tail) in vocab:
+                        near.add(v)
         return sorted(near)
 
     def candidates(self, norm: NormName, limit: int | None = None) -> IntArray:

@@ -74,6 +74,11 @@ class Weights:
     # spelling may be a typo of another. Common tokens ("mohammed") do not: their key alone
     # finds enough names, and it is cheaper.
     near_max_df: int = 5
+    # ... and, when set, the indexed tokens with one letter more (the query "salmi" finds
+    # "salqmi"). Off for the lists (a query with a letter dropped is screening's "dollah" for
+    # "dollahh", already found); on for the stored parties' index, where the list's name is
+    # the query and the customer's the indexed name (compliance.services.party_index).
+    near_insertions: bool = False
 
     # Another spelling of the same name that edit distance cannot see: two tokens sharing a
     # name symbol (rigour's name data, compliance.normalize.symbols) count this alike, whatever

@@ -44,7 +44,9 @@ CANDIDATES = 20_000  # parties blocking may put next to one changed name, per se
 # The list index skips a key found in more than 1,000 names (it says little there); among a
 # provider's customers a common name is in thousands ("Wei Khan"), and skipping its keys lost
 # the parties a changed entry's alias meets ("WEI, Ta Han"): no key of a segment is skipped.
-PARTY_WEIGHTS = replace(DEFAULT_WEIGHTS, max_key_df=SEGMENT)
+# And a changed name's word one letter short of a customer's ("Salmi LLC" / "Salqmi LLC")
+# finds it, as screening finds the listed word with a letter dropped from the customer's.
+PARTY_WEIGHTS = replace(DEFAULT_WEIGHTS, max_key_df=SEGMENT, near_insertions=True)
 # In every segment's manifest: bump it when what a party's entry holds changes (party_entry),
 # so that segments built the old way are rebuilt.
 ENTRY_FORMAT = "party-entry-1"

@@ -341,3 +341,50 @@ def test_a_cleared_hit_comes_back_when_its_entry_gains_an_unrelated_alias(
     assert report["screened"] == 1
     case = only_case(db)  # the hit is back for review
     assert case["party"]["record_id"] == CUSTOMER.id and case["open_matches"] == 1
+
+
+def test_a_party_is_checked_in_screenings_direction_not_the_indexs(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the benchmark's full re-screen: screening scores "Wei Khan" against the alias
+    "WEI, Ta Han" at 0.87 (a listed name may hold a part the customer left out), but the
+    party index, whose scorer reads the alias as the query, scored it under 0.55. Blocking
+    finds the party; the check scores it as screening does."""
+    from compliance.model import Alias, AliasKind
+    from compliance.services import rescreen as service
+
+    monkeypatch.setattr(service, "FULL_WHEN_NAMES_PER_PARTY", 1e9)  # the prefilter, always
+    wei = Party("w-1", "Wei Khan", entity_type=PERSON, country="KR")
+    others = [
+        Party(f"w-{i}", name, entity_type=PERSON)
+        for i, name in enumerate(
+            ["Li Wei", "Wei Zhang", "Imran Khan", "Han Seo-yeon", "Wei Ling Chen", "Han Wei"], 2
+        )
+    ]
+    listed = ListEntry(
+        "sdn-11273", "AKIRAPHOKIN, Thit", PERSON, "SDN", programs=("SDNTK",),
+        aliases=tuple(Alias(n, AliasKind.AKA) for n in ("SUTHIT, Samsaeng", "WEI, Ta Han")),
+    )  # fmt: skip
+    base = [ZENITH, listed]
+    _version(db, base)
+    screen(db, [wei, *others], Matcher.build([("us-csl", [ZENITH])]))  # before it was listed
+    full = Matcher.build([("us-csl", base)]).match(wei)
+    assert [(m.entry_key, m.matched_name) for m in full] == [("sdn-11273", "WEI, Ta Han")]
+    report = _rescreen(db, base, None)
+    assert "w-1" in _hit_ids(report)
+
+
+def test_the_party_index_finds_a_customer_word_one_letter_longer() -> None:
+    """Found by the benchmark's full re-screen at 100,000 parties: screening meets "Salqmi LLC
+    Groke" to the alias "Salmi LLC" (the customer's word with a letter dropped is listed),
+    but blocking looks a query word's deletions up, not its insertions, and in the parties'
+    index the list's name is the query."""
+    from compliance.matching.weights import DEFAULT_WEIGHTS
+    from compliance.services.party_index import PARTY_WEIGHTS, party_entry
+
+    record = {"id": "c-1", "name": "Salqmi LLC Groke", "entity_type": "unknown", "aliases": []}
+    entries = [party_entry(1, "customer", record)]
+    party_side = Matcher.build([("parties", entries)], PARTY_WEIGHTS).index
+    list_side = Matcher.build([("parties", entries)], DEFAULT_WEIGHTS).index
+    assert "salqmi" in party_side.near_tokens("salmi")
+    assert "salqmi" not in list_side.near_tokens("salmi")  # the lists' index is unchanged
