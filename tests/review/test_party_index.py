@@ -79,13 +79,19 @@ def cache(tmp_path: Path) -> Path:
     return path
 
 
+def _stored(db: Database) -> list[ListEntry]:
+    """The ten parties screened and stored against a list holding ZENITH alone."""
+    base = [ZENITH]
+    _version(db, base)
+    screen(db, PARTIES, Matcher.build([("us-csl", base)]))
+    return base
+
+
 @pytest.mark.usefixtures("segments")
 def test_the_next_update_reads_the_segments_back_and_finds_the_same(
     db: Database, cache: Path
 ) -> None:
-    base = [ZENITH]
-    _version(db, base)
-    screen(db, PARTIES, Matcher.build([("us-csl", base)]))
+    base = _stored(db)
     first = [*base, _listed("sdn-1", "MERIDIAN VECTOR COMPUTE B.V.")]
     report = _rescreen(db, first, cache)
     assert _segments(report) == {"segments": 3, "built": 3, "cached": 0}
@@ -105,10 +111,8 @@ def test_the_next_update_reads_the_segments_back_and_finds_the_same(
 def test_a_changed_party_rebuilds_its_segment_and_is_found_under_its_new_name(
     db: Database, cache: Path
 ) -> None:
-    base = [ZENITH]
-    _version(db, base)
+    base = _stored(db)
     matcher = Matcher.build([("us-csl", base)])
-    screen(db, PARTIES, matcher)
     _rescreen(db, [*base, _listed("sdn-1", "MERIDIAN VECTOR COMPUTE B.V.")], cache)
 
     # p-5 (the second segment) is screened again under a new alias; p-9 is new (a fourth
@@ -137,10 +141,7 @@ def test_a_forged_damaged_or_stale_segment_is_rebuilt_not_trusted(
 ) -> None:
     from compliance.matching.engine import DiskCache
 
-    base = [ZENITH]
-    _version(db, base)
-    matcher = Matcher.build([("us-csl", base)])
-    screen(db, PARTIES, matcher)
+    base = _stored(db)
     first = [*base, _listed("sdn-1", "MERIDIAN VECTOR COMPUTE B.V.")]
     assert _hit_ids(_rescreen(db, first, cache)) == {"p-2"}
     target = cache / "parties-1.idx"  # p-6 (id 7) is in the second segment
@@ -181,9 +182,7 @@ def test_segments_find_what_one_index_built_afresh_finds(
     from compliance.services import rescreen as service
 
     monkeypatch.setattr(service, "FULL_WHEN_NAMES_PER_PARTY", 1e9)  # the prefilter, always
-    base = [ZENITH]
-    _version(db, base)
-    screen(db, PARTIES, Matcher.build([("us-csl", base)]))
+    base = _stored(db)
     update = [
         *base,
         _listed("sdn-1", "AURORA LATTICE SYSTEMS LIMITED"),
