@@ -14,6 +14,7 @@ import os
 import secrets
 import stat
 import struct
+import unicodedata
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -529,7 +530,21 @@ def _manifest(versions: dict[str, str], weights: Weights) -> dict[str, Any]:
         # The list names' symbols in the index, and the lexicon carried beside it, come from
         # rigour's name data: a new release rebuilds both.
         "names": symbols.rigour_release(),
+        # ... and the indexed names were normalized with these (an index built under others
+        # would not meet queries normalized now: the stored parties' index lives long).
+        "normalizers": _normalizer_versions(),
     }
+
+
+def _normalizer_versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    out = {name: version(name) for name in _NORMALIZERS}
+    out["unicode"] = unicodedata.unidata_version
+    return out
+
+
+_NORMALIZERS = ("anyascii", "confusable_homoglyphs", "pypinyin", "rapidfuzz")
 
 
 def _canonical(value: Any) -> str:

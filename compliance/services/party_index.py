@@ -40,7 +40,6 @@ from compliance.screening import data_centre_party
 from compliance.store.tables import PartyRow
 
 SEGMENT = 1 << 17  # party ids per segment
-CANDIDATES = 20_000  # parties blocking may put next to one changed name, per segment
 # The list index skips a key found in more than 1,000 names (it says little there); among a
 # provider's customers a common name is in thousands ("Wei Khan"), and skipping its keys lost
 # the parties a changed entry's alias meets ("WEI, Ta Han"): no key of a segment is skipped.
@@ -77,7 +76,7 @@ def party_from_record(record: dict[str, Any]) -> Party:
         parent_country=parent_country,
         ultimate_parent_name=ultimate,
         ultimate_parent_country=ultimate_country,
-        owners=tuple(Owner(o[0], o[1], o[2]) for o in record.get("owners") or ()),
+        owners=tuple(Owner(*[*o, None, None][:3]) for o in record.get("owners") or () if o),
         date_of_birth=record.get("date_of_birth"),
         service=record.get("service"),
         extra=tuple((str(k), str(v)) for k, v in record.get("extra") or ()),
@@ -265,12 +264,12 @@ class PartyIndex:
 
     def search(self, queries: Iterable[tuple[int, Party]]) -> dict[int, set[int]]:
         """query number -> the ids of the parties blocking puts next to one of its names
-        (:meth:`compliance.index.NameIndex.candidates`, up to :data:`CANDIDATES` a name and a
-        segment), over every segment. Not scored here: the index's scorer reads the list
-        name as the query and the party's as the listed name, and names are not scored the
-        same both ways ("Wei Khan" meets "WEI, Ta Han", the listed name holding a part the
-        customer left out, not the other way round); the caller checks each party found in
-        screening's direction."""
+        (:meth:`compliance.index.NameIndex.candidates`, with no cap on how many: a name that
+        thousands of customers share must find every one of them), over every segment. Not
+        scored here: the index's scorer reads the list name as the query and the party's as
+        the listed name, and names are not scored the same both ways ("Wei Khan" meets "WEI,
+        Ta Han", the listed name holding a part the customer left out, not the other way
+        round); the caller checks each party found in screening's direction."""
         forms = [
             (number, norm)
             for number, query in queries
@@ -282,7 +281,7 @@ class PartyIndex:
             index = matcher.index
             pk_of = np.array([int(k) for _, k in entry_keys(index.entries)], dtype=np.int64)
             for number, norm in forms:
-                rows = index.candidates(norm, limit=CANDIDATES)
+                rows = index.candidates(norm, limit=max(index.size, 1))
                 if len(rows):
                     found.setdefault(number, set()).update(pk_of[index.name_entry[rows]].tolist())
             del matcher, index

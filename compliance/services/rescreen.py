@@ -30,7 +30,14 @@ open cases. ``--full`` screens every stored party again.
 
 The delta is a prefilter followed by the real screening, so a party it lets through is decided
 exactly as a full re-screen would decide it; the test on two real list versions checks it
-lets none through that a full re-screen finds a new hit for.
+lets none through that a full re-screen finds a new hit for, and ``benchmarks/rescreen.py
+--full-too`` compares the two on generated customers. What the delta does not see: a score on
+an entry the update did not change that moved because the update changed how rare a word is
+across the lists (a token's weight is its rarity among all list names: removing a hundred
+entries holding "novak" lifts every other "novak" name's score); a lower threshold, a new
+ruleset or a new engine than the parties were screened with (``--full`` re-screens them); and
+a party whose record a screening still running on the old lists changes after the re-screen
+read it (it is marked current with the new versions).
 """
 
 from __future__ import annotations

@@ -387,3 +387,38 @@ def test_the_party_index_finds_a_customer_word_one_letter_longer() -> None:
     list_side = Matcher.build([("parties", entries)], DEFAULT_WEIGHTS).index
     assert "salqmi" in party_side.near_tokens("salmi")
     assert "salqmi" not in list_side.near_tokens("salmi")  # the lists' index is unchanged
+
+
+def test_a_name_thousands_share_finds_every_one_of_them(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile review's finding: blocking kept the best 20,000 names per changed name and
+    segment (150 by the list index's weights), cutting ties arbitrarily; the parties cut were
+    marked current. Here 180 customers share a name a new entry holds: more than the lists'
+    cap, and every one must be found."""
+    from compliance.services import rescreen as service
+
+    monkeypatch.setattr(service, "FULL_WHEN_NAMES_PER_PARTY", 1e9)  # the prefilter, always
+    words = ("alder", "birch", "cedar", "elm", "fir", "hazel", "larch", "maple", "oak", "pine",
+             "rowan", "spruce", "teak", "willow", "yew")  # fmt: skip
+    many = [
+        Party(f"w-{i}", f"Wang Wei {a.title()} {b.title()}", entity_type=PERSON)
+        for i, (a, b) in enumerate((a, b) for a in words for b in words[:12])
+    ]
+    base = [ZENITH]
+    _version(db, base)
+    screen(db, many, Matcher.build([("us-csl", base)]))
+    update = [ZENITH, _listed("sdn-8", "WANG, Wei", PERSON)]
+    full = Matcher.build([("us-csl", update)])
+    expected = {p.id for p in many if full.match(p)}
+    assert len(expected) > 150
+    report = _rescreen(db, update, None)
+    assert _hit_ids(report) == expected
+
+
+def test_a_stored_owner_without_a_country_is_read() -> None:
+    from compliance.services.party_index import party_entry, party_from_record
+
+    record = {"id": "c-1", "name": "Acme", "owners": [["Jane Roe", 30.0]], "aliases": []}
+    assert party_from_record(record).owners[0].name == "Jane Roe"
+    assert "Jane Roe" in {a.name for a in party_entry(1, "customer", record).aliases}
