@@ -624,9 +624,10 @@ class EntryColumns(Sequence[tuple[str, ListEntry]]):
     131,072 of them, of which a re-screen reads a few). :meth:`entity_types` gives one column
     whole (what the index needs of every entry)."""
 
-    __slots__ = ("_built", "_columns", "_source", "_sources")
+    __slots__ = ("_built", "_columns", "_data", "_source", "_sources")
 
     def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data  # (what a pickled copy is rebuilt from: the codecs are functions)
         self._sources: list[str] = data["sources"]
         self._source: list[int] = data["source"]
         columns = data["columns"]
@@ -639,6 +640,9 @@ class EntryColumns(Sequence[tuple[str, ListEntry]]):
 
     def __len__(self) -> int:
         return len(self._source)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (EntryColumns, (self._data,))
 
     def _entry(self, i: int) -> tuple[str, ListEntry]:
         found = self._built.get(i)
