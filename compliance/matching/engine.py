@@ -4,6 +4,7 @@ explained :class:`~compliance.model.Match` per list entry that reaches the thres
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import hmac
@@ -532,10 +533,11 @@ def _manifest(versions: dict[str, str], weights: Weights) -> dict[str, Any]:
         "names": symbols.rigour_release(),
         # ... and the indexed names were normalized with these (an index built under others
         # would not meet queries normalized now: the stored parties' index lives long).
-        "normalizers": _normalizer_versions(),
+        "normalizers": dict(_normalizer_versions()),
     }
 
 
+@functools.cache
 def _normalizer_versions() -> dict[str, str]:
     from importlib.metadata import version
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from compliance.matching.engine import Matcher, entry_keys, open_cache, query_forms, query_names
 from compliance.matching.weights import DEFAULT_WEIGHTS, Weights
 from compliance.model import Alias, AliasKind, EntityType, ListEntry, Owner, Party
+from compliance.ownership import related
 from compliance.records import DataCentre
 from compliance.screening import data_centre_party
 from compliance.store.tables import PartyRow
@@ -106,32 +107,31 @@ def data_centre_from_record(record: dict[str, Any]) -> DataCentre:
     )
 
 
-def party_entry(pk: int, kind: str, record: dict[str, Any]) -> ListEntry:
-    """A stored party as an entry of the party index: every name its screening reads, in
-    every form it reads it (:func:`compliance.matching.engine.query_names`: a company's name
-    without a place added after it, a name's displayed form and Latin skeleton): the party's
-    own and aliases (a data centre: its operator's and its own), and its owners', parents'
-    and ultimate parent's, which screening reads as names of unknown type."""
+def screened_parties(kind: str, record: dict[str, Any]) -> list[Party]:
+    """The parties a stored record's screening matches against the lists: the party (a data
+    centre: its operator, with its own name as an alias), and each owner and parent by name
+    (:func:`compliance.ownership.related`, read as screening reads them: of unknown type)."""
     if kind == "data_centre":
         main = data_centre_party(data_centre_from_record(record))
-        related = [main.ultimate_parent_name]
     else:
         main = party_from_record(record)
-        related = [
-            main.parent_name, main.ultimate_parent_name, *(o.name for o in main.owners),
-        ]  # fmt: skip
-    names = list(query_names(main))
-    for name in related:
-        if name:
-            names += query_names(Party(id="related", name=name))
-    names = list(dict.fromkeys(names))
+    return [main, *(Party("related", name, country=c) for _via, name, _s, c in related(main))]
+
+
+def party_entry(pk: int, kind: str, record: dict[str, Any]) -> ListEntry:
+    """A stored party as an entry of the party index: every name of every party its
+    screening reads (:func:`screened_parties`), in every form screening reads it
+    (:func:`compliance.matching.engine.query_names`: a company's name without a place added
+    after it, a name's displayed form and Latin skeleton)."""
+    parties = screened_parties(kind, record)
+    main = parties[0]
+    names = list(dict.fromkeys(name for p in parties for name in query_names(p)))
     # owners and parents may be people or companies: one reading covers both
-    etype = main.entity_type if not any(related) else EntityType.UNKNOWN
-    country = main.country
+    etype = main.entity_type if len(parties) == 1 else EntityType.UNKNOWN
     return ListEntry(
         str(pk), names[0], etype, kind,
         aliases=tuple(Alias(n, AliasKind.AKA) for n in names[1:]),
-        countries=(country,) if country else (),
+        countries=(main.country,) if main.country else (),
     )  # fmt: skip
 
 

@@ -58,11 +58,9 @@ from compliance.matching.addresses import AddressIndex
 from compliance.matching.engine import Matcher, entry_keys
 from compliance.matching.features import normalize_identifier
 from compliance.model import ListEntry, Party
-from compliance.ownership import related
 from compliance.review import CaseStatus
 from compliance.screening import (
     ScreeningContext,
-    data_centre_party,
     screen_data_centre,
     screen_party,
 )
@@ -86,9 +84,9 @@ from compliance.store.tables import (
 # the entry within this of the review threshold (the scores are screening's own: the margin is
 # for what a full screening adds, none of which is expected to lift a score).
 CONFIRM_MARGIN = 0.05
-# A group whose changed entries have at least this many names per party is screened in full:
-# indexing its parties costs more than screening them (an index of the parties costs about a
-# third of a screening per party, a query with a changed name about one screening).
+# A group whose changed entries have at least this many names per party is screened in full
+# (set when the parties' index was built on every re-screen, at about a third of a screening
+# per party; read back from its cache it costs far less, so this now errs toward full).
 FULL_WHEN_NAMES_PER_PARTY = 0.3
 _READ_BATCH = 5000
 _IN_CHUNK = 500
@@ -307,16 +305,6 @@ def _matched_on(session: Session, keys: set[tuple[str, str]]) -> list[tuple[int,
     return out
 
 
-def _screened_parties(kind: str, record: dict[str, Any]) -> list[Party]:
-    """The parties a stored record's screening matches against the lists: the party (a data
-    centre: its operator), and each owner and parent by name (as screening reads them)."""
-    if kind == "data_centre":
-        main = data_centre_party(data_centre_from_record(record))
-    else:
-        main = party_from_record(record)
-    return [main, *(Party("related", name, country=c) for _via, name, _s, c in related(main))]
-
-
 def _confirm(
     session: Session,
     matcher: Matcher,
@@ -344,7 +332,7 @@ def _confirm(
             among = {at for n in near[pk] if (at := position.get(entry_of[n][:2])) is not None}
             if any(
                 matcher.match(q, threshold=floor, limit=1, among=among)
-                for q in _screened_parties(kind, record)
+                for q in party_index.screened_parties(kind, record)
             ):
                 found.add(pk)
     return found
