@@ -176,7 +176,7 @@ def test_a_forged_damaged_or_stale_segment_is_rebuilt_not_trusted(
 
 
 @pytest.mark.usefixtures("segments")
-def test_segments_find_what_one_index_built_afresh_finds(
+def test_segments_find_what_screening_every_party_finds(
     db: Database, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from compliance.services import rescreen as service
